@@ -1,0 +1,77 @@
+"""The envelope every stored event travels in (DESIGN section 7)."""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from events.types import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """Who and what caused an event; never part of the domain data."""
+
+    key_id: str | None = None
+    request_id: str | None = None
+    source: str | None = None
+    idempotency_key: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as the log holds it, upcast to its type's current schema version."""
+
+    seq: int
+    event_id: str
+    org_id: str | None
+    stream_id: str
+    version: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: str
+    prev_hash: str
+    hash: str
+    event: Event = field(compare=False, repr=False)
+
+    def hashed_body(self) -> dict[str, Any]:
+        """The fields the hash chain covers, as stored (before any upcast)."""
+        return hashed_body(
+            self.seq, self.event_id, self.org_id, self.stream_id, self.version,
+            self.type, self.schema_version, self.data, self.metadata, self.recorded_at,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "event_id": self.event_id,
+            "organization_id": self.org_id,
+            "stream_id": self.stream_id,
+            "stream_version": self.version,
+            "type": self.type,
+            "schema_version": self.schema_version,
+            "data": self.data,
+            "metadata": self.metadata,
+            "recorded_at": self.recorded_at,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+def hashed_body(seq, event_id, org_id, stream_id, version, type_, schema_version,
+                data, metadata, recorded_at) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "event_id": event_id,
+        "org_id": org_id,
+        "stream_id": stream_id,
+        "version": version,
+        "type": type_,
+        "schema_version": schema_version,
+        "data": data,
+        "metadata": metadata,
+        "recorded_at": recorded_at,
+    }

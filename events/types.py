@@ -1,0 +1,205 @@
+"""Every event type, declared once: a frozen dataclass with its name and schema version.
+
+An event's shape lives here and nowhere else. Older stored versions are brought up to
+the current one by the upcasters in `events.upcasting` when the log is read.
+"""
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar, TypeVar
+
+from events.errors import UnknownEventType
+
+_REGISTRY: dict[str, type["Event"]] = {}
+
+E = TypeVar("E", bound=type["Event"])
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of all domain events. Subclasses set `type_name` and `schema_version`."""
+
+    type_name: ClassVar[str] = ""
+    schema_version: ClassVar[int] = 1
+
+    def to_data(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def event_type(name: str, version: int = 1):
+    """Register a frozen dataclass as the current version of event type `name`."""
+
+    def register(cls: E) -> E:
+        if name in _REGISTRY:
+            raise ValueError(f"event type {name!r} declared twice")
+        cls.type_name = name
+        cls.schema_version = version
+        _REGISTRY[name] = cls
+        return cls
+
+    return register
+
+
+def event_class(name: str) -> type[Event]:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownEventType(name) from None
+
+
+def registered_types() -> dict[str, type[Event]]:
+    return dict(_REGISTRY)
+
+
+def from_data(name: str, data: dict[str, Any]) -> Event:
+    cls = event_class(name)
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in known})
+
+
+# --- tenancy -------------------------------------------------------------------------
+
+@event_type("OrganizationCreated")
+@dataclass(frozen=True, slots=True)
+class OrganizationCreated(Event):
+    org_id: str
+    slug: str
+    name: str
+
+
+@event_type("IntegrationEnabled")
+@dataclass(frozen=True, slots=True)
+class IntegrationEnabled(Event):
+    org_id: str
+    integration_slug: str
+
+
+@event_type("ApiKeyIssued")
+@dataclass(frozen=True, slots=True)
+class ApiKeyIssued(Event):
+    key_id: str
+    org_id: str
+    key_hash: str  # sha256 of the secret; the secret itself never enters the log
+    prefix: str
+
+
+@event_type("ApiKeyRevoked")
+@dataclass(frozen=True, slots=True)
+class ApiKeyRevoked(Event):
+    key_id: str
+    org_id: str
+
+
+@event_type("ConnectorCreated")
+@dataclass(frozen=True, slots=True)
+class ConnectorCreated(Event):
+    connector_id: str
+    org_id: str
+    integration_slug: str
+    name: str
+    token: str
+
+
+@event_type("ConnectorSynced")
+@dataclass(frozen=True, slots=True)
+class ConnectorSynced(Event):
+    connector_id: str
+    category: str
+    model: str
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+    digest: str  # sha256 over the canonical JSON of the records, in request order
+
+
+# --- fields and options (stream field:<id>) ----------------------------------------------
+
+@event_type("FieldCreated", version=2)
+@dataclass(frozen=True, slots=True)
+class FieldCreated(Event):
+    field_id: str
+    org_id: str
+    category: str
+    model: str
+    name: str
+    description: str | None
+    type: str
+    number_format: dict[str, Any] | None
+    source: str
+
+
+@event_type("FieldUpdated")
+@dataclass(frozen=True, slots=True)
+class FieldUpdated(Event):
+    field_id: str
+    changes: dict[str, Any]  # only the attributes that changed, with their new values
+    previous: dict[str, Any]  # the same attributes' values before
+
+
+@event_type("FieldDeleted")
+@dataclass(frozen=True, slots=True)
+class FieldDeleted(Event):
+    field_id: str
+
+
+@event_type("OptionAdded")
+@dataclass(frozen=True, slots=True)
+class OptionAdded(Event):
+    field_id: str
+    option_id: str
+    value: str
+    color: str | None
+    position: int
+
+
+@event_type("OptionUpdated")
+@dataclass(frozen=True, slots=True)
+class OptionUpdated(Event):
+    field_id: str
+    option_id: str
+    changes: dict[str, Any]
+    previous: dict[str, Any]
+
+
+@event_type("OptionsReordered")
+@dataclass(frozen=True, slots=True)
+class OptionsReordered(Event):
+    field_id: str
+    option_ids: list[str]  # the new order, every option of the field once
+
+
+@event_type("OptionRemoved")
+@dataclass(frozen=True, slots=True)
+class OptionRemoved(Event):
+    field_id: str
+    option_id: str
+
+
+# --- mappings (stream mapping:<id>) -------------------------------------------------------
+
+@event_type("MappingCreated")
+@dataclass(frozen=True, slots=True)
+class MappingCreated(Event):
+    mapping_id: str
+    org_id: str
+    field_id: str
+    integration_slug: str | None
+    connector_id: str | None
+    json_path: str
+
+
+@event_type("MappingUpdated")
+@dataclass(frozen=True, slots=True)
+class MappingUpdated(Event):
+    mapping_id: str
+    field_id: str
+    json_path: str
+    previous_json_path: str
+
+
+@event_type("MappingDeleted")
+@dataclass(frozen=True, slots=True)
+class MappingDeleted(Event):
+    mapping_id: str
+    field_id: str
+    reason: str  # "deleted" or "field_deleted"

@@ -1,0 +1,1 @@
+"""The HTTP service, its command side, the catalogue and the `custom-fields` CLI."""

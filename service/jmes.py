@@ -1,0 +1,120 @@
+"""JMESPath: compiling with a bounded LRU cache, static checks, and safe evaluation.
+
+"Compiling" an expression here means parsing it and checking every function call in it
+against the function table (name and arity), so a mapping that can never evaluate is
+refused when it is saved. Evaluation failures that depend on the data (a function given
+the wrong type) are reported with their own code. Nothing here raises anything but
+`ExpressionError`.
+"""
+
+from collections import OrderedDict
+from typing import Any
+
+import jmespath
+from jmespath import exceptions as jexc
+from jmespath.functions import Functions
+from jmespath.parser import ParsedResult
+
+FUNCTION_TABLE = Functions.FUNCTION_TABLE
+
+
+class ExpressionError(Exception):
+    """An expression that cannot be compiled or evaluated; `code` says why."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def _check_functions(node: Any) -> None:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == "function_expression":
+            name = item["value"]
+            args = item.get("children", [])
+            spec = FUNCTION_TABLE.get(name)
+            if spec is None:
+                raise ExpressionError("UNKNOWN_FUNCTION", f"unknown function: {name}()")
+            signature = spec["signature"]
+            variadic = bool(signature) and signature[-1].get("variadic")
+            if (len(args) < len(signature)) if variadic else (len(args) != len(signature)):
+                expected = f"at least {len(signature)}" if variadic else str(len(signature))
+                raise ExpressionError(
+                    "INVALID_ARITY",
+                    f"{name}() takes {expected} argument(s), {len(args)} given")
+        stack.extend(item.get("children", []))
+
+
+def compile_expression(expression: str) -> ParsedResult:
+    try:
+        parsed = jmespath.compile(expression)
+    except jexc.JMESPathError as exc:
+        raise ExpressionError("INVALID_JSON_PATH", f"invalid JMESPath: {exc}") from None
+    except RecursionError:
+        raise ExpressionError("INVALID_JSON_PATH", "invalid JMESPath: nested too deeply") from None
+    _check_functions(parsed.parsed)
+    return parsed
+
+
+class ExpressionCache:
+    """Compiled expressions by text, least recently used evicted first."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, ParsedResult | ExpressionError] = OrderedDict()
+
+    def compile(self, expression: str) -> ParsedResult:
+        entry = self._entries.get(expression)
+        if entry is None:
+            try:
+                entry = compile_expression(expression)
+            except ExpressionError as exc:
+                entry = exc
+            self._entries[expression] = entry
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(expression)
+        if isinstance(entry, ExpressionError):
+            raise entry
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def evaluate(self, expression: str, document: Any) -> Any:
+        return evaluate(self.compile(expression), document)
+
+
+def evaluate(compiled: ParsedResult, document: Any) -> Any:
+    try:
+        return compiled.search(document)
+    except jexc.JMESPathTypeError as exc:
+        raise ExpressionError("EXPRESSION_TYPE_ERROR", str(exc)) from None
+    except jexc.UnknownFunctionError as exc:
+        raise ExpressionError("UNKNOWN_FUNCTION", str(exc)) from None
+    except jexc.ArityError as exc:
+        raise ExpressionError("INVALID_ARITY", str(exc)) from None
+    except jexc.JMESPathError as exc:
+        raise ExpressionError("EXPRESSION_ERROR", str(exc)) from None
+    except (RecursionError, TypeError, ValueError, OverflowError) as exc:
+        raise ExpressionError("EXPRESSION_ERROR", f"evaluation failed: {exc}") from None
+
+
+def value_type(value: Any) -> str:
+    """The preview's `resolved_value_type`: string, number, boolean, object, array, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    return "array"

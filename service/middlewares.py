@@ -1,0 +1,92 @@
+"""Middlewares: request ids, JSON access logs and metrics, and errors as problem+json."""
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from aiohttp import web
+from marshmallow import ValidationError
+
+from events import ConcurrencyConflict
+from service.appkeys import metrics_key
+from service.errors import DomainError
+from service.problems import problem_response
+
+access_log = logging.getLogger("custom_fields.access")
+error_log = logging.getLogger("custom_fields.error")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def route_name(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def observe_middleware(request: web.Request, handler):
+    """Assign the request id, then log and count the answer, whatever it is."""
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request["request_id"] = request_id
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+    finally:
+        elapsed = time.perf_counter() - started
+        route = route_name(request)
+        request.app[metrics_key].observe(request.method, route, status, elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            who = request.get("principal")
+            access_log.info(json.dumps({
+                "request_id": request_id, "method": request.method, "path": request.path,
+                "route": route, "status": status, "ms": round(elapsed * 1000, 3),
+                "org": who.org_slug if who else None,
+            }))
+
+
+def _http_exception_problem(exc: web.HTTPException, request: web.Request) -> web.Response:
+    codes = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE"}
+    headers = {}
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
+        detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+    elif exc.status == 404:
+        detail = f"no resource at {request.path}"
+    else:
+        detail = exc.text or exc.reason
+    code = codes.get(exc.status, "HTTP_" + str(exc.status))
+    return problem_response(exc.status, code, detail, headers=headers)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    """Every failure becomes problem+json; an unexpected one is logged, never shown."""
+    try:
+        return await handler(request)
+    except DomainError as exc:
+        return problem_response(exc.status, exc.code, exc.detail, title=exc.title,
+                                errors=exc.errors, headers=exc.headers)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return problem_response(422, "VALIDATION_ERROR", "the request is not valid",
+                                title="Validation failed", errors=messages)
+    except ConcurrencyConflict:
+        return problem_response(409, "CONCURRENT_MODIFICATION",
+                                "the resource was changed by another request; retry")
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _http_exception_problem(exc, request)
+    except Exception:
+        error_log.exception("unhandled error in %s %s (request %s)", request.method,
+                            request.path, request.get("request_id"))
+        return problem_response(500, "INTERNAL_ERROR",
+                                "an unexpected error occurred; it has been logged")
