@@ -125,6 +125,10 @@ async def configuration(conn: aiosqlite.Connection, org_id: str, connector: dict
          WHERE f.org_id = ? AND f.category = ? AND f.model = ?
          ORDER BY f.id""", (connector["id"], connector["integration_slug"], org_id, category,
                             model))
+    for row in rows:
+        row["id"] = row["custom_field_id"]
+        _field(row)
+    await _attach_options(conn, rows)
     return rows
 
 
@@ -133,7 +137,7 @@ async def latest_synced_record(conn: aiosqlite.Connection, connector_id: str, ca
     rows = await _fetch(
         conn, "SELECT remote_id, data, synced_at FROM synced_records"
               " WHERE connector_id = ? AND category = ? AND model = ?"
-              " ORDER BY seq DESC, remote_id DESC LIMIT 1", (connector_id, category, model))
+              " ORDER BY seq DESC, ord DESC LIMIT 1", (connector_id, category, model))
     return rows[0] if rows else None
 
 

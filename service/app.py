@@ -9,14 +9,18 @@ from service.appkeys import (catalogue_key, expressions_key, metrics_key, settin
                              store_key)
 from service.auth import auth_middleware
 from service.catalogue import Catalogue
-from service.handlers import ops, v1_lookup
+from service.handlers import (ops, persons, v1_connectors, v1_data, v1_fields, v1_lookup,
+                              v1_mappings)
 from service.jmes import ExpressionCache
 from service.metrics import Metrics
 from service.middlewares import error_middleware, observe_middleware
 from service.settings import Settings
 from service.storage import make_store
 
-ROUTE_TABLES = [ops.routes, v1_lookup.routes]
+# Order matters: fixed paths such as /api/v1/custom-fields/raw-data come before the
+# /api/v1/custom-fields/{field_id} pattern that would otherwise match them.
+ROUTE_TABLES = [ops.routes, v1_lookup.routes, v1_data.routes, v1_mappings.routes,
+                v1_connectors.routes, v1_fields.routes, persons.routes]
 
 
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:

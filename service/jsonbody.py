@@ -9,22 +9,26 @@ from service.appkeys import settings_key
 from service.errors import BadRequest, PayloadTooLarge
 
 
-def json_depth_exceeds(value: Any, limit: int) -> bool:
-    """True when `value` nests containers deeper than `limit` (iterative, no recursion)."""
+def check_bounds(value: Any, max_depth: int, max_string: int) -> None:
+    """Refuse containers nested deeper than `max_depth` and strings (values or keys)
+    longer than `max_string`; iterative, so no input can exhaust the stack."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            if len(item) > max_string:
+                raise BadRequest(f"a string in the body is longer than {max_string} characters",
+                                 code="STRING_TOO_LONG")
+            continue
         if isinstance(item, dict):
-            children = item.values()
+            children = [*item.keys(), *item.values()]
         elif isinstance(item, list):
             children = item
         else:
             continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children
-                     if isinstance(child, (dict, list)))
-    return False
+        if depth > max_depth:
+            raise BadRequest(f"JSON nesting deeper than {max_depth} levels", code="JSON_TOO_DEEP")
+        stack.extend((child, depth + 1) for child in children)
 
 
 async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
@@ -41,9 +45,7 @@ async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
         value = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}", code="MALFORMED_JSON") from None
-    if json_depth_exceeds(value, settings.max_json_depth):
-        raise BadRequest(f"JSON nesting deeper than {settings.max_json_depth} levels",
-                         code="JSON_TOO_DEEP")
+    check_bounds(value, settings.max_json_depth, settings.max_string_length)
     if expect_object and not isinstance(value, dict):
         raise BadRequest("request body must be a JSON object", code="MALFORMED_JSON")
     return value

@@ -18,7 +18,7 @@ class Settings:
     synchronous: str = "FULL"          # SQLite durability: FULL survives power loss
     max_body_bytes: int = 1_048_576    # request body
     max_json_depth: int = 32           # nesting of any JSON request body
-    max_string_length: int = 4096      # any free-text string field (descriptions, ...)
+    max_string_length: int = 32_768    # any single string (or key) in a JSON body
     max_expression_length: int = 1024  # a JMESPath expression
     max_page_size: int = 200           # `limit` on any list
     default_page_size: int = 50

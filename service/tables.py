@@ -13,9 +13,9 @@ SERVICE_DDL = """
 CREATE TABLE IF NOT EXISTS synced_records (
     connector_id TEXT NOT NULL, category TEXT NOT NULL, model TEXT NOT NULL,
     remote_id TEXT NOT NULL, data TEXT NOT NULL, digest TEXT NOT NULL,
-    synced_at TEXT NOT NULL, seq INTEGER NOT NULL,
+    synced_at TEXT NOT NULL, seq INTEGER NOT NULL, ord INTEGER NOT NULL,
     PRIMARY KEY (connector_id, category, model, remote_id));
-CREATE INDEX IF NOT EXISTS synced_latest ON synced_records (connector_id, category, model, seq);
+CREATE INDEX IF NOT EXISTS synced_latest ON synced_records (connector_id, category, model, seq, ord);
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     org_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
     body_digest TEXT NOT NULL, status INTEGER NOT NULL, response TEXT NOT NULL,

@@ -1,10 +1,13 @@
 """Small helpers shared by handlers: query parameters, metadata, JSON answers."""
 
+import base64
 from typing import Any
 
 from aiohttp import web
+from marshmallow import EXCLUDE
 
 from events import Metadata
+from service.appkeys import settings_key
 from service.auth import principal
 from service.errors import ValidationFailed
 
@@ -26,3 +29,41 @@ def required_query(request: web.Request, *names: str) -> list[str]:
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None
                   ) -> web.Response:
     return web.json_response(body, status=status, headers=headers)
+
+
+def page_limit(request: web.Request, requested: int | None) -> int:
+    settings = request.app[settings_key]
+    if requested is None:
+        return settings.default_page_size
+    if requested > settings.max_page_size:
+        raise ValidationFailed(f"limit is at most {settings.max_page_size}",
+                               code="PAGE_SIZE_TOO_LARGE",
+                               errors={"limit": [f"at most {settings.max_page_size}"]})
+    return requested
+
+
+def encode_cursor(last_key: str) -> str:
+    return base64.urlsafe_b64encode(last_key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("cursor is not one this service issued", code="INVALID_CURSOR",
+                               errors={"cursor": ["invalid cursor"]}) from None
+
+
+def paginate(rows: list[Any], limit: int, key) -> tuple[list[Any], str | None]:
+    """Rows were fetched with `limit + 1`: keep `limit`, and a cursor if there are more."""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor(key(rows[-1]))
+    return rows, None
+
+
+def query(request: web.Request, schema) -> dict[str, Any]:
+    """Validate the query string; parameters the schema does not know are ignored."""
+    return schema.load(dict(request.query), unknown=EXCLUDE)

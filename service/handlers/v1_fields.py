@@ -1,0 +1,59 @@
+"""v1 custom fields: create, list, get (with mappings), delete (cascading)."""
+
+from functools import partial
+
+from aiohttp import web
+
+from projections import queries
+from service.appkeys import catalogue_key, store_key
+from service.auth import principal
+from service.commands import fields as commands
+from service.errors import NotFound
+from service.handlers.common import (decode_cursor, json_response, metadata, page_limit,
+                                     paginate, query)
+from service.jsonbody import read_json
+from service.representations import v1_field
+from service.schemas.v1 import FieldCreateSchema, FieldListSchema
+
+routes = web.RouteTableDef()
+create_schema, list_schema = FieldCreateSchema(), FieldListSchema()
+
+
+@routes.post("/api/v1/custom-fields")
+async def create_field(request: web.Request) -> web.Response:
+    data = create_schema.load(await read_json(request))
+    who = principal(request)
+    result = await request.app[store_key].write(partial(
+        commands.create_field, org_id=who.org_id, catalogue=request.app[catalogue_key],
+        source="API", meta=metadata(request), **data))
+    return json_response({"id": result["id"], "status": "SUCCESS"}, status=201)
+
+
+@routes.get("/api/v1/custom-fields")
+async def list_fields(request: web.Request) -> web.Response:
+    params = query(request, list_schema)
+    limit = page_limit(request, params["limit"])
+    rows = await queries.list_fields(
+        request.app[store_key].reader, principal(request).org_id, category=params["category"],
+        model=params["model"], source=params["source"], type_=params["type"],
+        after=decode_cursor(params["cursor"]), limit=limit + 1)
+    rows, cursor = paginate(rows, limit, lambda f: f["id"])
+    return json_response({"custom_fields": [v1_field(f) for f in rows], "next_cursor": cursor})
+
+
+@routes.get("/api/v1/custom-fields/{field_id}")
+async def get_field(request: web.Request) -> web.Response:
+    reader = request.app[store_key].reader
+    field = await queries.field(reader, principal(request).org_id, request.match_info["field_id"])
+    if field is None:
+        raise NotFound(f"no custom field with id {request.match_info['field_id']!r}")
+    mappings = await queries.field_mappings(reader, field["id"])
+    return json_response(v1_field(field, mappings), headers={"ETag": f'"{field["version"]}"'})
+
+
+@routes.delete("/api/v1/custom-fields/{field_id}")
+async def delete_field(request: web.Request) -> web.Response:
+    result = await request.app[store_key].write(partial(
+        commands.delete_field, org_id=principal(request).org_id,
+        field_id=request.match_info["field_id"], meta=metadata(request)))
+    return json_response({"id": result["id"], "status": "SUCCESS"})

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: each validation rule of the two APIs, written once."""
