@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_org ON events (org_id, seq);
 CREATE INDEX IF NOT EXISTS events_by_time ON events (recorded_at);
+CREATE INDEX IF NOT EXISTS events_by_field ON events (json_extract(data, '$.field_id'), seq);
 CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
 CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
@@ -119,19 +120,24 @@ def decode(row: tuple[Any, ...] | sqlite3.Row) -> StoredEvent:
 
 def select_events(after: int = 0, until_seq: int | None = None,
                   until_time: str | None = None, org_id: str | None = None,
-                  limit: int | None = None) -> tuple[str, list[Any]]:
-    """SQL and parameters for events in seq order, filtered."""
+                  limit: int | None = None, *, before: int | None = None,
+                  since_time: str | None = None, stream_id: str | None = None,
+                  field_id: str | None = None, types: list[str] | None = None,
+                  descending: bool = False) -> tuple[str, list[Any]]:
+    """SQL and parameters for events in seq order (or reverse), filtered."""
     clauses, params = ["seq > ?"], [after]
-    if until_seq is not None:
-        clauses.append("seq <= ?")
-        params.append(until_seq)
-    if until_time is not None:
-        clauses.append("recorded_at <= ?")
-        params.append(until_time)
-    if org_id is not None:
-        clauses.append("org_id = ?")
-        params.append(org_id)
-    sql = f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(clauses)} ORDER BY seq"
+    for clause, value in (("seq <= ?", until_seq), ("seq < ?", before),
+                          ("recorded_at <= ?", until_time), ("recorded_at >= ?", since_time),
+                          ("org_id = ?", org_id), ("stream_id = ?", stream_id),
+                          ("json_extract(data, '$.field_id') = ?", field_id)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    if types:
+        clauses.append(f"type IN ({','.join('?' * len(types))})")
+        params.extend(types)
+    sql = (f"SELECT {EVENT_COLUMNS} FROM events WHERE {' AND '.join(clauses)}"
+           f" ORDER BY seq {'DESC' if descending else 'ASC'}")
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)

@@ -1,7 +1,10 @@
 """The application factory: settings in, a ready aiohttp app out."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from aiohttp import web
 
@@ -9,18 +12,20 @@ from service.appkeys import (catalogue_key, expressions_key, metrics_key, settin
                              store_key)
 from service.auth import auth_middleware
 from service.catalogue import Catalogue
-from service.handlers import (ops, persons, v1_connectors, v1_data, v1_fields, v1_lookup,
+from service.handlers import (audit, ops, persons, v1_connectors, v1_data, v1_fields, v1_lookup,
                               v1_mappings)
 from service.jmes import ExpressionCache
 from service.metrics import Metrics
 from service.middlewares import error_middleware, observe_middleware
+from service.ratelimit import RateLimiter, rate_limit_middleware, rate_limiter_key
 from service.settings import Settings
 from service.storage import make_store
+from service.writes import expire_idempotency_keys
 
 # Order matters: fixed paths such as /api/v1/custom-fields/raw-data come before the
 # /api/v1/custom-fields/{field_id} pattern that would otherwise match them.
-ROUTE_TABLES = [ops.routes, v1_lookup.routes, v1_data.routes, v1_mappings.routes,
-                v1_connectors.routes, v1_fields.routes, persons.routes]
+ROUTE_TABLES = [ops.routes, v1_lookup.routes, audit.routes, v1_data.routes,
+                v1_mappings.routes, v1_connectors.routes, v1_fields.routes, persons.routes]
 
 
 async def store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -32,17 +37,36 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
+async def idempotency_expiry_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Forget idempotency records older than the TTL, hourly, in the background."""
+    async def expire() -> None:
+        while True:
+            hours = app[settings_key].idempotency_ttl_hours
+            cutoff = (datetime.now(UTC) - timedelta(hours=hours)).strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ")
+            await app[store_key].write(partial(expire_idempotency_keys, before=cutoff))
+            await asyncio.sleep(3600)
+
+    task = asyncio.get_running_loop().create_task(expire())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
     app = web.Application(
-        middlewares=[observe_middleware, error_middleware, auth_middleware],
+        middlewares=[observe_middleware, error_middleware, auth_middleware,
+                     rate_limit_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[settings_key] = settings
     app[catalogue_key] = Catalogue.load()
     app[metrics_key] = Metrics()
     app[expressions_key] = ExpressionCache(settings.expression_cache_size)
+    app[rate_limiter_key] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(idempotency_expiry_ctx)
     for table in ROUTE_TABLES:
         app.add_routes(table)
     return app

@@ -20,7 +20,6 @@ KEY_LOOKUP = (
     " WHERE k.key_hash = ? AND k.revoked_at IS NULL"
 )
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="custom-fields"'}
-principal_key = "principal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +27,9 @@ class Principal:
     key_id: str
     org_id: str
     org_slug: str
+
+
+principal_key = web.RequestKey("principal", Principal)
 
 
 def public(handler):

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from events import ConcurrencyConflict
 from service.appkeys import metrics_key
+from service.auth import principal_key
 from service.errors import DomainError
 from service.problems import problem_response
 
@@ -18,6 +19,7 @@ access_log = logging.getLogger("custom_fields.access")
 error_log = logging.getLogger("custom_fields.error")
 
 REQUEST_ID_HEADER = "X-Request-Id"
+request_id_key = web.RequestKey("request_id", str)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -31,7 +33,7 @@ async def observe_middleware(request: web.Request, handler):
     """Assign the request id, then log and count the answer, whatever it is."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    request["request_id"] = request_id
+    request[request_id_key] = request_id
     started = time.perf_counter()
     status = 500
     try:
@@ -44,7 +46,7 @@ async def observe_middleware(request: web.Request, handler):
         route = route_name(request)
         request.app[metrics_key].observe(request.method, route, status, elapsed)
         if access_log.isEnabledFor(logging.INFO):
-            who = request.get("principal")
+            who = request.get(principal_key)
             access_log.info(json.dumps({
                 "request_id": request_id, "method": request.method, "path": request.path,
                 "route": route, "status": status, "ms": round(elapsed * 1000, 3),
@@ -87,6 +89,6 @@ async def error_middleware(request: web.Request, handler):
         return _http_exception_problem(exc, request)
     except Exception:
         error_log.exception("unhandled error in %s %s (request %s)", request.method,
-                            request.path, request.get("request_id"))
+                            request.path, request.get(request_id_key))
         return problem_response(500, "INTERNAL_ERROR",
                                 "an unexpected error occurred; it has been logged")

@@ -66,7 +66,7 @@ def create_mapping(tx: WriteTransaction, *, org_id: str, catalogue: Catalogue,
     tx.append(mapping_stream(mapping_id), 0,
               [ev.MappingCreated(mapping_id, org_id, custom_field_id, integration_slug,
                                  connector_id, json_path)], org_id=org_id, metadata=meta)
-    return {"id": mapping_id}
+    return {"id": mapping_id, "version": 1}
 
 
 def _load_mapping(conn: sqlite3.Connection, org_id: str, mapping_id: str,
@@ -87,7 +87,8 @@ def update_mapping(tx: WriteTransaction, *, org_id: str, mapping_id: str, json_p
         tx.append(mapping_stream(mapping_id), version,
                   [ev.MappingUpdated(mapping_id, field_id, json_path, previous)],
                   org_id=org_id, metadata=meta)
-    return {"id": mapping_id}
+        version += 1
+    return {"id": mapping_id, "version": version}
 
 
 def delete_mapping(tx: WriteTransaction, *, org_id: str, mapping_id: str,

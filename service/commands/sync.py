@@ -42,6 +42,6 @@ def ingest(tx: WriteTransaction, *, org_id: str, connector_id: str, category: st
         " seq = excluded.seq, ord = excluded.ord",
         [(connector_id, category, model, remote_id, text, digest, stored.recorded_at,
           stored.seq, ord_) for remote_id, (text, digest, ord_) in latest.items()])
-    return {"connector_id": connector_id, "category": category, "model": model,
+    return {"category": category, "model": model,
             "received": len(records), "inserted": inserted, "updated": updated,
             "unchanged": unchanged, "digest": stored.event.digest, "synced_at": stored.recorded_at}

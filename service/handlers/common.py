@@ -9,12 +9,13 @@ from marshmallow import EXCLUDE
 from events import Metadata
 from service.appkeys import settings_key
 from service.auth import principal
+from service.middlewares import request_id_key
 from service.errors import ValidationFailed
 
 
 def metadata(request: web.Request, source: str = "API") -> Metadata:
     who = principal(request)
-    return Metadata(key_id=who.key_id, request_id=request.get("request_id"), source=source,
+    return Metadata(key_id=who.key_id, request_id=request.get(request_id_key), source=source,
                     idempotency_key=request.headers.get("Idempotency-Key"))
 
 

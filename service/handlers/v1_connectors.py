@@ -14,6 +14,7 @@ from service.errors import NotFound, PayloadTooLarge, ValidationFailed
 from service.handlers.common import (decode_cursor, json_response, metadata, page_limit,
                                      paginate, query)
 from service.jsonbody import read_json
+from service.writes import perform
 from service.representations import connector as connector_json
 from service.schemas.common import PageSchema
 from service.schemas.v1 import ConnectorCreateSchema, SyncSchema
@@ -34,11 +35,10 @@ async def own_connector(request: web.Request, token: str) -> dict:
 @routes.post("/api/v1/connectors")
 async def create_connector(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
-    result = await request.app[store_key].write(partial(
-        tenancy.create_connector, org_id=principal(request).org_id,
-        integration_slug=data["integration_slug"], name=data["name"],
-        catalogue=request.app[catalogue_key], meta=metadata(request)))
-    return json_response(result, status=201)
+    unit = partial(tenancy.create_connector, org_id=principal(request).org_id,
+                   integration_slug=data["integration_slug"], name=data["name"],
+                   catalogue=request.app[catalogue_key], meta=metadata(request))
+    return await perform(request, unit, lambda r: (201, r, {}))
 
 
 @routes.get("/api/v1/connectors")
@@ -74,10 +74,8 @@ async def sync_records(request: web.Request) -> web.Response:
             raise PayloadTooLarge(
                 f"record {index} ({record['remote_id']!r}) is {size} bytes; at most "
                 f"{settings.max_record_bytes}", code="RECORD_TOO_LARGE")
-    result = await request.app[store_key].write(partial(
-        sync.ingest, org_id=principal(request).org_id, connector_id=connector["id"],
-        category=data["category"], model=data["model"], records=data["records"],
-        meta=metadata(request)))
-    result["connector_token"] = connector["token"]
-    del result["connector_id"]
-    return json_response(result)
+    unit = partial(sync.ingest, org_id=principal(request).org_id, connector_id=connector["id"],
+                   category=data["category"], model=data["model"], records=data["records"],
+                   meta=metadata(request))
+    return await perform(request, unit, lambda r: (
+        200, {"connector_token": connector["token"], **r}, {}))

@@ -12,6 +12,7 @@ from service.errors import NotFound
 from service.handlers.common import (decode_cursor, json_response, metadata, page_limit,
                                      paginate, query)
 from service.jsonbody import read_json
+from service.writes import etag, if_match, perform
 from service.representations import v1_field
 from service.schemas.v1 import FieldCreateSchema, FieldListSchema
 
@@ -22,11 +23,11 @@ create_schema, list_schema = FieldCreateSchema(), FieldListSchema()
 @routes.post("/api/v1/custom-fields")
 async def create_field(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
-    who = principal(request)
-    result = await request.app[store_key].write(partial(
-        commands.create_field, org_id=who.org_id, catalogue=request.app[catalogue_key],
-        source="API", meta=metadata(request), **data))
-    return json_response({"id": result["id"], "status": "SUCCESS"}, status=201)
+    unit = partial(commands.create_field, org_id=principal(request).org_id,
+                   catalogue=request.app[catalogue_key], source="API", meta=metadata(request),
+                   **data)
+    return await perform(request, unit, lambda r: (
+        201, {"id": r["id"], "status": "SUCCESS"}, etag(r["version"])))
 
 
 @routes.get("/api/v1/custom-fields")
@@ -48,12 +49,12 @@ async def get_field(request: web.Request) -> web.Response:
     if field is None:
         raise NotFound(f"no custom field with id {request.match_info['field_id']!r}")
     mappings = await queries.field_mappings(reader, field["id"])
-    return json_response(v1_field(field, mappings), headers={"ETag": f'"{field["version"]}"'})
+    return json_response(v1_field(field, mappings), headers=etag(field["version"]))
 
 
 @routes.delete("/api/v1/custom-fields/{field_id}")
 async def delete_field(request: web.Request) -> web.Response:
-    result = await request.app[store_key].write(partial(
-        commands.delete_field, org_id=principal(request).org_id,
-        field_id=request.match_info["field_id"], meta=metadata(request)))
-    return json_response({"id": result["id"], "status": "SUCCESS"})
+    unit = partial(commands.delete_field, org_id=principal(request).org_id,
+                   field_id=request.match_info["field_id"], if_match=if_match(request),
+                   meta=metadata(request))
+    return await perform(request, unit, lambda r: (200, {"id": r["id"], "status": "SUCCESS"}, {}))
