@@ -9,6 +9,7 @@ answered only after the COMMIT that holds its events.
 """
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from events.errors import ConcurrencyConflict
 from events.types import Event
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class Projector(Protocol):
@@ -62,7 +64,24 @@ class WriteTransaction:
         """
         if expected_version is None:
             expected_version = self.stream_version(stream_id)
-        meta = (metadata or Metadata()).as_dict()
+        # A savepoint of its own: an append is whole or absent, even when the unit
+        # catches an error raised half-way (a conflict, a projector refusing a row).
+        self.conn.execute("SAVEPOINT append")
+        try:
+            stored = self._append(stream_id, expected_version, events, org_id,
+                                  (metadata or Metadata()).as_dict())
+        except BaseException:
+            self.conn.execute("ROLLBACK TO append")
+            self.conn.execute("RELEASE append")
+            raise
+        self.conn.execute("RELEASE append")
+        self.head = (stored[-1].seq, stored[-1].hash, stored[-1].recorded_at) if stored \
+            else self.head
+        self.appended.extend(stored)
+        return stored
+
+    def _append(self, stream_id: str, expected_version: int, events: Iterable[Event],
+                org_id: str | None, meta: dict[str, Any]) -> list[StoredEvent]:
         stored: list[StoredEvent] = []
         seq, prev_hash, last_time = self.head
         version = expected_version
@@ -92,8 +111,6 @@ class WriteTransaction:
                 project(self.conn, record)
             stored.append(record)
             prev_hash, last_time = hash_, recorded_at
-        self.head = (seq, prev_hash, last_time)
-        self.appended.extend(stored)
         return stored
 
 
@@ -216,7 +233,10 @@ class EventStore:
                     pending.future.set_exception(outcome.value)
             if committed:
                 for listener in self.commit_listeners:
-                    listener(committed)
+                    try:
+                        listener(committed)
+                    except Exception:  # a listener never stops the writer
+                        logger.exception("commit listener %r failed", listener)
 
     def _commit_batch(self, units: list[Callable[[WriteTransaction], Any]]) -> list[_Outcome]:
         conn = self._writer

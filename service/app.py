@@ -16,6 +16,7 @@ from service.handlers import (audit, ops, persons, v1_connectors, v1_data, v1_fi
                               v1_mappings)
 from service.jmes import ExpressionCache
 from service.metrics import Metrics
+from service.openapi import openapi_cache_key, openapi_routes
 from service.middlewares import error_middleware, observe_middleware
 from service.ratelimit import RateLimiter, rate_limit_middleware, rate_limiter_key
 from service.settings import Settings
@@ -24,7 +25,7 @@ from service.writes import expire_idempotency_keys
 
 # Order matters: fixed paths such as /api/v1/custom-fields/raw-data come before the
 # /api/v1/custom-fields/{field_id} pattern that would otherwise match them.
-ROUTE_TABLES = [ops.routes, v1_lookup.routes, audit.routes, v1_data.routes,
+ROUTE_TABLES = [ops.routes, openapi_routes, v1_lookup.routes, audit.routes, v1_data.routes,
                 v1_mappings.routes, v1_connectors.routes, v1_fields.routes, persons.routes]
 
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[catalogue_key] = Catalogue.load()
     app[metrics_key] = Metrics()
     app[expressions_key] = ExpressionCache(settings.expression_cache_size)
+    app[openapi_cache_key] = {}
     app[rate_limiter_key] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(idempotency_expiry_ctx)

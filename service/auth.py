@@ -54,6 +54,8 @@ async def authenticate(request: web.Request) -> Principal:
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("an API key is required: Authorization: Bearer <key>",
                            headers=CHALLENGE)
+    if not key.strip().isascii():
+        raise Unauthorized("the API key is not valid or has been revoked", headers=CHALLENGE)
     key_hash = hash_key(key.strip())
     rows = await request.app[store_key].reader.execute_fetchall(KEY_LOOKUP, (key_hash,))
     if not rows or not hmac.compare_digest(rows[0][2], key_hash):

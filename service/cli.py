@@ -8,6 +8,7 @@ command functions as the API.
 import argparse
 import asyncio
 import json
+import re
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -65,7 +66,7 @@ def _org_id(conn: sqlite3.Connection, slug: str | None) -> str | None:
 
 
 def _until(text: str) -> dict[str, Any]:
-    if text.isdigit():
+    if re.fullmatch(r"[0-9]+", text):
         return {"until_seq": int(text)}
     try:
         moment = datetime.fromisoformat(text)

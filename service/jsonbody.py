@@ -31,6 +31,10 @@ def check_bounds(value: Any, max_depth: int, max_string: int) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
     settings = request.app[settings_key]
     try:
@@ -42,7 +46,7 @@ async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
         raise BadRequest("request body is empty; a JSON object is expected",
                          code="MALFORMED_JSON")
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}", code="MALFORMED_JSON") from None
     check_bounds(value, settings.max_json_depth, settings.max_string_length)

@@ -1,0 +1,237 @@
+"""Response schemas: the shapes the handlers answer with, for the OpenAPI document.
+
+Handlers build their bodies with the plain functions of `service.representations`
+(fast); these schemas describe the same shapes, and the contract tests check that
+every answer fits them.
+"""
+
+from marshmallow import Schema, fields, validate
+
+from service.schemas.common import FIELD_TYPES, NUMBER_FORMATS, SOURCES
+
+Str, Int, Bool = fields.String, fields.Integer, fields.Boolean
+
+
+def nullable_str():
+    return Str(allow_none=True)
+
+
+class ProblemSchema(Schema):
+    type = Str(required=True)
+    title = Str(required=True)
+    status = Int(required=True)
+    detail = Str(required=True)
+    code = Str(required=True)
+    errors = fields.Dict(keys=Str(), values=fields.Raw())
+    instance = Str()
+
+
+class StatusSchema(Schema):
+    id = Str(required=True)
+    status = Str(required=True, validate=validate.OneOf(["SUCCESS"]))
+
+
+class ModelSchema(Schema):
+    slug = Str(required=True)
+    display_name = Str(required=True)
+    category = Str(required=True)
+
+
+class ModelsSchema(Schema):
+    models = fields.List(fields.Nested(ModelSchema), required=True)
+
+
+class IntegrationSchema(Schema):
+    slug = Str(required=True)
+    display_name = Str(required=True)
+    categories = fields.List(Str(), required=True)
+
+
+class IntegrationsSchema(Schema):
+    integrations = fields.List(fields.Nested(IntegrationSchema), required=True)
+
+
+class NumberFormatOutSchema(Schema):
+    format = Str(required=True, validate=validate.OneOf(NUMBER_FORMATS))
+    decimal = Int(required=True)
+
+
+class V1OptionSchema(Schema):
+    id = Str(required=True)
+    value = Str(required=True)
+    color = nullable_str()
+    order = Int(required=True)
+
+
+class V1MappingSchema(Schema):
+    id = Str(required=True)
+    custom_field_id = Str(required=True)
+    scope = Str(required=True, validate=validate.OneOf(["organization", "connector"]))
+    integration_slug = nullable_str()
+    connector_token = nullable_str()
+    json_path = Str(required=True)
+    created_at = Str(required=True)
+    updated_at = Str(required=True)
+
+
+class V1FieldSchema(Schema):
+    id = Str(required=True)
+    name = Str(required=True)
+    description = nullable_str()
+    category = Str(required=True)
+    model = Str(required=True)
+    type = Str(required=True, validate=validate.OneOf(FIELD_TYPES))
+    options = fields.List(fields.Nested(V1OptionSchema), required=True)
+    number_format = fields.Nested(NumberFormatOutSchema, allow_none=True)
+    source = Str(required=True, validate=validate.OneOf(SOURCES))
+    created_at = Str(required=True)
+    updated_at = Str(required=True)
+
+
+class V1FieldWithMappingsSchema(V1FieldSchema):
+    mappings = fields.List(fields.Nested(V1MappingSchema), required=True)
+
+
+class V1FieldListSchema(Schema):
+    custom_fields = fields.List(fields.Nested(V1FieldSchema), required=True)
+    next_cursor = nullable_str()
+
+
+class PreviewResultSchema(Schema):
+    connector_token = nullable_str()
+    json_path = Str(required=True)
+    resolved_value = fields.Raw(allow_none=True)
+    resolved_value_type = Str(required=True, validate=validate.OneOf(
+        ["string", "number", "boolean", "object", "array", "null"]))
+    raw_data_source = Str(required=True, validate=validate.OneOf(
+        ["connector_sync", "integration_sample", "inline"]))
+
+
+class ConfigurationFieldSchema(Schema):
+    custom_field_id = Str(required=True)
+    name = Str(required=True)
+    description = nullable_str()
+    category = Str(required=True)
+    model = Str(required=True)
+    json_path = nullable_str()
+    source = Str(allow_none=True, validate=validate.OneOf(["connector", "organization"]))
+    mapping_id = nullable_str()
+
+
+class ConfigurationSchema(Schema):
+    connector_token = Str(required=True)
+    integration_slug = Str(required=True)
+    category = Str(required=True)
+    model = Str(required=True)
+    fields = fields.List(fields.Nested(ConfigurationFieldSchema), required=True)
+
+
+class ValueErrorSchema(Schema):
+    code = Str(required=True)
+    detail = Str(required=True)
+
+
+class ValuesRecordSchema(Schema):
+    remote_id = Str(required=True)
+    synced_at = Str(required=True)
+    values = fields.Dict(keys=Str(), values=fields.Raw(allow_none=True), required=True)
+    errors = fields.Dict(keys=Str(), values=fields.Nested(ValueErrorSchema), required=True)
+
+
+class ValuesSchema(Schema):
+    connector_token = Str(required=True)
+    integration_slug = Str(required=True)
+    category = Str(required=True)
+    model = Str(required=True)
+    records = fields.List(fields.Nested(ValuesRecordSchema), required=True)
+    next_cursor = nullable_str()
+
+
+class ConnectorSchema(Schema):
+    id = Str(required=True)
+    connector_token = Str(required=True)
+    integration_slug = Str(required=True)
+    name = Str(required=True)
+    created_at = Str(required=True)
+    last_synced_at = nullable_str()
+
+
+class ConnectorCreatedSchema(Schema):
+    id = Str(required=True)
+    connector_token = Str(required=True)
+    integration_slug = Str(required=True)
+    name = Str(required=True)
+    created_at = Str(required=True)
+
+
+class ConnectorListSchema(Schema):
+    connectors = fields.List(fields.Nested(ConnectorSchema), required=True)
+    next_cursor = nullable_str()
+
+
+class SyncResultSchema(Schema):
+    connector_token = Str(required=True)
+    category = Str(required=True)
+    model = Str(required=True)
+    received = Int(required=True)
+    inserted = Int(required=True)
+    updated = Int(required=True)
+    unchanged = Int(required=True)
+    digest = Str(required=True)
+    synced_at = Str(required=True)
+
+
+class EventEntrySchema(Schema):
+    seq = Int(required=True)
+    event_id = Str(required=True)
+    type = Str(required=True)
+    schema_version = Int(required=True)
+    stream_id = Str(required=True)
+    stream_version = Int(required=True)
+    recorded_at = Str(required=True)
+    key_id = nullable_str()
+    source = nullable_str()
+    request_id = nullable_str()
+    idempotency_key = nullable_str()
+    data = fields.Dict(required=True)
+    hash = Str(required=True)
+
+
+class EventListSchema(Schema):
+    events = fields.List(fields.Nested(EventEntrySchema), required=True)
+    next_cursor = nullable_str()
+
+
+class HistoryEntrySchema(EventEntrySchema):
+    data = fields.Dict()
+    before = fields.Dict(allow_none=True, required=True)
+    after = fields.Dict(allow_none=True, required=True)
+
+
+class HistorySchema(Schema):
+    custom_field_id = Str(required=True)
+    history = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+    next_cursor = nullable_str()
+
+
+class PersonsOptionSchema(Schema):
+    id = Str(required=True)
+    value = Str(required=True)
+    color = Str()
+
+
+class PersonsFieldSchema(Schema):
+    id = Str(required=True)
+    name = Str(required=True)
+    type = Str(required=True, validate=validate.OneOf(FIELD_TYPES))
+    options = fields.List(fields.Nested(PersonsOptionSchema), required=True)
+    description = Str()
+    numberFormat = fields.Nested(NumberFormatOutSchema)
+
+
+class PersonsFieldListSchema(Schema):
+    customFields = fields.List(fields.Nested(PersonsFieldSchema), required=True)
+
+
+class HealthSchema(Schema):
+    status = Str(required=True)

@@ -1,0 +1,282 @@
+"""The `custom-fields` command line end to end (DESIGN section 8), in subprocesses.
+
+One module-scoped database is bootstrapped through the CLI itself (organization, keys,
+integrations, connector, a revoked key, a second organization); tests that only read it
+share it, and the one that tampers with the log works on a copy. Each subprocess costs
+about half a second, so commands that change nothing run side by side.
+"""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from projections.rebuild import checksum
+from service import cli
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass
+class Result:
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self):
+        return json.loads(self.stdout)
+
+    @property
+    def lines(self) -> list[dict]:
+        return [json.loads(line) for line in self.stdout.splitlines()]
+
+
+def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOM_FIELDS_")}
+    env.update(extra or {})
+    return env
+
+
+def _spawn(db: str | None, args, env=None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "service"] + (["--db", db] if db else []) + list(args)
+    return subprocess.Popen(command, cwd=ROOT, env=_env(env), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _collect(process: subprocess.Popen, args) -> Result:
+    stdout, stderr = process.communicate(timeout=60)
+    return Result(tuple(args), process.returncode, stdout, stderr)
+
+
+def run(db: str | None, *args: str, env: dict[str, str] | None = None) -> Result:
+    return _collect(_spawn(db, args, env), args)
+
+
+def run_side_by_side(db: str, commands: list[list[str]]) -> list[Result]:
+    """Several commands at once (for commands that must not write anything)."""
+    processes = [(_spawn(db, args), args) for args in commands]
+    return [_collect(process, args) for process, args in processes]
+
+
+@dataclass
+class Bootstrapped:
+    db: str
+    org: Result
+    key: Result
+    revoked_key: Result
+    revoke: Result
+    integrations: Result
+    connector: Result
+    other_org: Result
+
+
+@pytest.fixture(scope="module")
+def boot(tmp_path_factory) -> Bootstrapped:
+    db = str(tmp_path_factory.mktemp("cli") / "cli.db")
+    org = run(db, "org", "create", "--slug", "acme", "--name", "Acme Corp")
+    key = run(db, "key", "create", "--org", "acme")
+    integrations = run(db, "integration", "enable", "--org", "acme", "workday", "hubspot",
+                       "workday")
+    connector = run(db, "connector", "create", "--org", "acme", "--integration", "workday",
+                    "--name", "HR sync")
+    revoked_key = run(db, "key", "create", "--org", "acme")
+    revoke = run(db, "key", "revoke", revoked_key.json["id"])
+    other_org = run(db, "org", "create", "--slug", "globex", "--name", "Globex")
+    return Bootstrapped(db, org, key, revoked_key, revoke, integrations, connector, other_org)
+
+
+# event seqs of the bootstrap, in order
+ORG_CREATED, KEY_ISSUED = 1, 2
+WORKDAY_ENABLED, HUBSPOT_ENABLED = 3, 4
+CONNECTOR_CREATED, SECOND_KEY_ISSUED, KEY_REVOKED, OTHER_ORG_CREATED = 5, 6, 7, 8
+TOTAL_EVENTS = 8
+
+
+def _ok(result: Result) -> Result:
+    assert result.returncode == 0, (result.args, result.stderr)
+    return result
+
+
+def test_tenancy_commands_print_the_documented_json(boot):
+    org = _ok(boot.org).json
+    assert set(org) == {"id", "slug", "name"}
+    assert (org["slug"], org["name"]) == ("acme", "Acme Corp")
+
+    key = _ok(boot.key).json
+    assert set(key) == {"id", "key", "organization"}
+    assert key["organization"] == "acme"
+    assert key["key"].startswith("cfk_") and len(key["key"]) >= 43
+    assert key["key"] != _ok(boot.revoked_key).json["key"]
+
+    assert _ok(boot.revoke).json == {"id": boot.revoked_key.json["id"], "revoked": True}
+
+    assert _ok(boot.integrations).json == {"organization": "acme",
+                                           "integrations": ["hubspot", "workday"]}
+
+    connector = _ok(boot.connector).json
+    assert {"id", "connector_token"} <= set(connector)
+    assert connector["connector_token"].startswith("cft_")
+    assert connector["integration_slug"] == "workday"
+    assert connector["name"] == "HR sync"
+
+    assert _ok(boot.other_org).json["slug"] == "globex"
+    for result in (boot.org, boot.key, boot.revoke, boot.integrations, boot.connector):
+        assert result.stdout.count("\n") == 1, "one JSON document per command"
+
+
+def test_the_key_secret_is_stored_only_as_a_hash(boot):
+    secret = boot.key.json["key"]
+    conn = sqlite3.connect(boot.db)
+    try:
+        dumped = "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+    assert secret not in dumped
+
+
+def test_events_prints_the_log_as_json_lines(boot):
+    everything, filtered = run_side_by_side(boot.db, [
+        ["events"], ["events", "--org", "acme", "--after", str(CONNECTOR_CREATED)]])
+
+    lines = _ok(everything).lines
+    assert [e["seq"] for e in lines] == list(range(1, TOTAL_EVENTS + 1))
+    assert [e["type"] for e in lines] == [
+        "OrganizationCreated", "ApiKeyIssued", "IntegrationEnabled", "IntegrationEnabled",
+        "ConnectorCreated", "ApiKeyIssued", "ApiKeyRevoked", "OrganizationCreated"]
+    for event in lines:
+        assert {"seq", "event_id", "organization_id", "stream_id", "stream_version", "type",
+                "schema_version", "data", "metadata", "recorded_at", "prev_hash",
+                "hash"} <= set(event)
+    assert lines[0]["data"]["slug"] == "acme"
+
+    assert [e["seq"] for e in _ok(filtered).lines] == [SECOND_KEY_ISSUED, KEY_REVOKED]
+
+
+def test_the_database_defaults_to_the_custom_fields_db_environment_variable(boot):
+    by_env = _ok(run(None, "events", env={"CUSTOM_FIELDS_DB": boot.db}))
+    assert len(by_env.lines) == TOTAL_EVENTS
+
+
+BAD_INPUT = [
+    ["key", "create", "--org", "no-such-org"],
+    ["integration", "enable", "--org", "acme", "no-such-integration"],
+    ["connector", "create", "--org", "acme", "--integration", "no-such-integration"],
+    ["connector", "create", "--org", "acme", "--integration", "greenhouse"],  # not enabled
+    ["org", "create", "--slug", "acme", "--name", "Acme again"],
+    ["key", "revoke", "no-such-key-id"],
+]
+
+
+def test_bad_input_fails_on_stderr_with_a_nonzero_exit_and_writes_nothing(boot):
+    before = _ok(run(boot.db, "events")).lines
+
+    failures = run_side_by_side(boot.db, BAD_INPUT)
+
+    for result in failures:
+        assert result.returncode != 0, result.args
+        assert result.stdout == "", result.args
+        assert result.stderr.startswith("custom-fields: "), (result.args, result.stderr)
+        assert "Traceback" not in result.stderr, result.args
+    after = _ok(run(boot.db, "events")).lines
+    assert after == before
+
+
+def test_verify_reports_ok_on_an_untouched_log(boot):
+    result = _ok(run(boot.db, "verify")).json
+    assert result["ok"] is True
+    assert result["events"] == TOTAL_EVENTS
+
+
+def test_rebuild_reports_the_events_the_checksum_and_a_match(boot):
+    result = _ok(run(boot.db, "rebuild")).json
+    assert set(result) == {"events", "checksum", "matched"}
+    assert result["events"] == TOTAL_EVENTS
+    assert result["matched"] is True
+    conn = sqlite3.connect(boot.db)
+    try:
+        assert result["checksum"] == checksum(conn)
+    finally:
+        conn.close()
+
+
+def test_replay_until_a_sequence_number_gives_the_state_after_that_event(boot):
+    before_revoke, all_of_acme = run_side_by_side(boot.db, [
+        ["replay", "--until", str(SECOND_KEY_ISSUED), "--org", "acme"],
+        ["replay", "--until", str(TOTAL_EVENTS), "--org", "acme"]])
+
+    early = _ok(before_revoke).json
+    assert early["events"] == SECOND_KEY_ISSUED
+    state = early["state"]
+    assert [o["slug"] for o in state["organizations"]] == ["acme"]
+    assert sorted(i["integration_slug"] for i in state["org_integrations"]) == [
+        "hubspot", "workday"]
+    assert [c["name"] for c in state["connectors"]] == ["HR sync"]
+    assert len(state["api_keys"]) == 2
+    assert all(k["revoked_at"] is None for k in state["api_keys"])
+
+    late = _ok(all_of_acme).json["state"]
+    assert [o["slug"] for o in late["organizations"]] == ["acme"], "globex is filtered out"
+    revoked = {k["id"]: k["revoked_at"] for k in late["api_keys"]}
+    assert revoked[boot.key.json["id"]] is None
+    assert revoked[boot.revoked_key.json["id"]] is not None
+
+
+def test_replay_until_an_iso_time_gives_the_state_at_that_time(boot):
+    conn = sqlite3.connect(boot.db)
+    try:
+        recorded_at = conn.execute("SELECT recorded_at FROM events WHERE seq = ?",
+                                   (HUBSPOT_ENABLED,)).fetchone()[0]
+    finally:
+        conn.close()
+    moment = datetime.strptime(recorded_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=timezone.utc)
+    in_paris_summer = moment.astimezone(timezone(timedelta(hours=2))).isoformat()
+
+    result = _ok(run(boot.db, "replay", "--until", in_paris_summer)).json
+
+    assert result["events"] == HUBSPOT_ENABLED
+    assert [o["slug"] for o in result["state"]["organizations"]] == ["acme"]
+    assert result["state"]["connectors"] == []
+
+
+def test_replay_until_garbage_fails_cleanly(boot):
+    result = run(boot.db, "replay", "--until", "yesterday-ish")
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert "--until" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_replay_until_a_unicode_digit_fails_cleanly(boot, capsys):
+    code = cli.main(["--db", boot.db, "replay", "--until", "¹"])
+    assert code != 0
+    assert "--until" in capsys.readouterr().err
+
+
+def test_verify_exits_1_after_an_event_was_tampered_with(boot, tmp_path):
+    copy = str(tmp_path / "tampered.db")
+    source, target = sqlite3.connect(boot.db), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+        target.execute("DROP TRIGGER events_refuse_update")
+        target.execute("UPDATE events SET data = json_set(data, '$.name', 'Evil Corp')"
+                       " WHERE seq = ?", (OTHER_ORG_CREATED,))
+        target.commit()
+    finally:
+        source.close()
+        target.close()
+
+    result = run(copy, "verify")
+
+    assert result.returncode == 1
+    report = result.json
+    assert report["ok"] is False
+    assert report["chain"]["ok"] is False
+    assert report["chain"]["first_bad_seq"] == OTHER_ORG_CREATED
