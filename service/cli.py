@@ -8,6 +8,7 @@ command functions as the API.
 import argparse
 import asyncio
 import json
+import os
 import re
 import sqlite3
 import sys
@@ -131,6 +132,24 @@ def cmd_events(args, settings):
         _print(stored.as_json())
 
 
+def cmd_backup(args, settings):
+    """A consistent copy of the database, safe while the server writes (SQLite's online
+    backup), checked with `verify` before it is reported."""
+    if os.path.exists(args.to):
+        raise CommandFailed(f"{args.to} exists; backup never overwrites a file")
+    source = _connect(settings)
+    target = sqlite3.connect(args.to)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    result = verify(log.connect(args.to))
+    _print({"backup": args.to, "ok": result["ok"], "events": result["events"]})
+    if not result["ok"]:
+        raise SystemExit(1)
+
+
 def cmd_serve(args, settings):
     configure_logging()
     app = create_app(settings)
@@ -195,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", required=True, help="a sequence number or an ISO time")
     p.add_argument("--org", help="only this organization's state")
     p.set_defaults(fn=cmd_replay)
+    p = sub.add_parser("backup", help="copy the database while it is in use, then verify it")
+    p.add_argument("--to", required=True, help="the new file to write")
+    p.set_defaults(fn=cmd_backup)
     p = sub.add_parser("events", help="the log as JSON lines")
     p.add_argument("--org")
     p.add_argument("--after", type=int, default=0)

@@ -280,3 +280,13 @@ def test_verify_exits_1_after_an_event_was_tampered_with(boot, tmp_path):
     assert report["ok"] is False
     assert report["chain"]["ok"] is False
     assert report["chain"]["first_bad_seq"] == OTHER_ORG_CREATED
+
+
+def test_backup_writes_a_verified_copy_and_never_overwrites(boot, tmp_path):
+    target = str(tmp_path / "copy.db")
+    result = _ok(run(boot.db, "backup", "--to", target)).json
+    events = len(_ok(run(boot.db, "events")).lines)
+    assert result == {"backup": target, "ok": True, "events": events}
+    assert checksum(sqlite3.connect(target)) == checksum(sqlite3.connect(boot.db))
+    again = run(boot.db, "backup", "--to", target)
+    assert again.returncode != 0 and "exists" in again.stderr
