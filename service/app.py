@@ -18,6 +18,7 @@ from service.jmes import ExpressionCache
 from service.metrics import Metrics
 from service.openapi import openapi_cache_key, openapi_routes
 from service.middlewares import error_middleware, observe_middleware
+from service.readcache import ChangeWatcher, ReadCache, read_cache_key
 from service.ratelimit import RateLimiter, rate_limit_middleware, rate_limiter_key
 from service.settings import Settings
 from service.storage import make_store
@@ -34,7 +35,10 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.open()
     store.commit_listeners.append(app[metrics_key].count_events)
     app[store_key] = store
+    watcher = ChangeWatcher(store.path)
+    app[read_cache_key] = ReadCache(watcher)
     yield
+    watcher.close()
     await store.close()
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from service.appkeys import store_key
+from service.readcache import read_cache_key
 from service.errors import BadRequest, Forbidden, Unauthorized
 from service.ids import hash_key
 
@@ -57,10 +58,16 @@ async def authenticate(request: web.Request) -> Principal:
     if not key.strip().isascii():
         raise Unauthorized("the API key is not valid or has been revoked", headers=CHALLENGE)
     key_hash = hash_key(key.strip())
-    rows = await request.app[store_key].reader.execute_fetchall(KEY_LOOKUP, (key_hash,))
-    if not rows or not hmac.compare_digest(rows[0][2], key_hash):
+    reader = request.app[store_key].reader
+
+    async def lookup() -> tuple | None:
+        rows = await reader.execute_fetchall(KEY_LOOKUP, (key_hash,))
+        return tuple(rows[0]) if rows else None
+
+    row = await request.app[read_cache_key].get(("api-key", key_hash), lookup)
+    if row is None or not hmac.compare_digest(row[2], key_hash):
         raise Unauthorized("the API key is not valid or has been revoked", headers=CHALLENGE)
-    key_id, org_id, _, org_slug = rows[0]
+    key_id, org_id, _, org_slug = row
     return Principal(key_id, org_id, org_slug)
 
 

@@ -49,7 +49,58 @@ def _check_functions(node: Any) -> None:
         stack.extend(item.get("children", []))
 
 
-def compile_expression(expression: str) -> ParsedResult:
+class FieldPath:
+    """A compiled plain path (`a.b[0].c`): the same result as the interpreter, without
+    it. Most mappings are such paths, and the values endpoint evaluates them per row
+    per field, so they skip the tree walk."""
+
+    __slots__ = ("expression", "steps")
+
+    def __init__(self, expression: str, steps: tuple[str | int, ...]) -> None:
+        self.expression = expression
+        self.steps = steps
+
+    def search(self, value: Any) -> Any:
+        for step in self.steps:
+            if type(step) is str:
+                if not isinstance(value, dict):
+                    return None
+                value = value.get(step)
+            else:
+                if not isinstance(value, list):
+                    return None
+                try:
+                    value = value[step]
+                except IndexError:
+                    return None
+        return value
+
+
+def _plain_steps(node: dict) -> list[str | int] | None:
+    kind = node.get("type")
+    if kind == "field":
+        return [node["value"]]
+    if kind == "subexpression":
+        steps: list[str | int] = []
+        for child in node["children"]:
+            part = _plain_steps(child)
+            if part is None:
+                return None
+            steps += part
+        return steps
+    if kind == "index_expression":
+        left, right = node["children"]
+        base = _plain_steps(left)
+        if base is None or right.get("type") != "index":
+            return None
+        return base + [right["value"]]
+    return None
+
+
+Compiled = ParsedResult | FieldPath
+
+
+def compile_expression(expression: str) -> Compiled:
     try:
         parsed = jmespath.compile(expression)
     except jexc.JMESPathError as exc:
@@ -57,7 +108,8 @@ def compile_expression(expression: str) -> ParsedResult:
     except RecursionError:
         raise ExpressionError("INVALID_JSON_PATH", "invalid JMESPath: nested too deeply") from None
     _check_functions(parsed.parsed)
-    return parsed
+    steps = _plain_steps(parsed.parsed)
+    return parsed if steps is None else FieldPath(expression, tuple(steps))
 
 
 class ExpressionCache:
@@ -65,9 +117,9 @@ class ExpressionCache:
 
     def __init__(self, size: int = 1024) -> None:
         self._size = size
-        self._entries: OrderedDict[str, ParsedResult | ExpressionError] = OrderedDict()
+        self._entries: OrderedDict[str, Compiled | ExpressionError] = OrderedDict()
 
-    def compile(self, expression: str) -> ParsedResult:
+    def compile(self, expression: str) -> Compiled:
         entry = self._entries.get(expression)
         if entry is None:
             try:
@@ -90,7 +142,7 @@ class ExpressionCache:
         return evaluate(self.compile(expression), document)
 
 
-def evaluate(compiled: ParsedResult, document: Any) -> Any:
+def evaluate(compiled: Compiled, document: Any) -> Any:
     try:
         return compiled.search(document)
     except jexc.JMESPathTypeError as exc:

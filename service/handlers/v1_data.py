@@ -16,6 +16,7 @@ from service.handlers.common import (decode_cursor, json_response, page_limit, p
 from service.handlers.v1_connectors import own_connector
 from service.jmes import ExpressionError, value_type
 from service.jsonbody import read_json
+from service.readcache import read_cache_key
 from service.schemas.v1 import ConnectorModelQuerySchema, PreviewSchema, ScopeQuerySchema
 from service.values import resolve
 
@@ -116,20 +117,28 @@ async def _connector_fields(request: web.Request, params: dict[str, Any]):
 @routes.get("/api/v1/custom-fields/configuration")
 async def configuration(request: web.Request) -> web.Response:
     params = query(request, connector_model_schema)
-    connector, rows = await _connector_fields(request, params)
-    fields = []
-    for row in rows:
-        json_path, source, mapping_id = _effective(row)
-        fields.append({
-            "custom_field_id": row["custom_field_id"], "name": row["name"],
-            "description": row["description"], "category": row["category"],
-            "model": row["model"], "json_path": json_path, "source": source,
-            "mapping_id": mapping_id,
+
+    async def compute() -> str:
+        connector, rows = await _connector_fields(request, params)
+        fields = []
+        for row in rows:
+            json_path, source, mapping_id = _effective(row)
+            fields.append({
+                "custom_field_id": row["custom_field_id"], "name": row["name"],
+                "description": row["description"], "category": row["category"],
+                "model": row["model"], "json_path": json_path, "source": source,
+                "mapping_id": mapping_id,
+            })
+        return json.dumps({
+            "connector_token": connector["token"],
+            "integration_slug": connector["integration_slug"],
+            "category": params["category"], "model": params["model"], "fields": fields,
         })
-    return json_response({
-        "connector_token": connector["token"], "integration_slug": connector["integration_slug"],
-        "category": params["category"], "model": params["model"], "fields": fields,
-    })
+
+    key = ("configuration", principal(request).org_id, params["connector_token"],
+           params["category"], params["model"])
+    return web.Response(text=await request.app[read_cache_key].get(key, compute),
+                        content_type="application/json")
 
 
 @routes.get("/api/v1/custom-fields/values")

@@ -1,5 +1,6 @@
 """v1 custom fields: create, list, get (with mappings), delete (cascading)."""
 
+import json
 from functools import partial
 
 from aiohttp import web
@@ -12,6 +13,7 @@ from service.errors import NotFound
 from service.handlers.common import (decode_cursor, json_response, metadata, page_limit,
                                      paginate, query)
 from service.jsonbody import read_json
+from service.readcache import read_cache_key
 from service.writes import etag, if_match, perform
 from service.representations import v1_field
 from service.schemas.v1 import FieldCreateSchema, FieldListSchema
@@ -34,12 +36,19 @@ async def create_field(request: web.Request) -> web.Response:
 async def list_fields(request: web.Request) -> web.Response:
     params = query(request, list_schema)
     limit = page_limit(request, params["limit"])
-    rows = await queries.list_fields(
-        request.app[store_key].reader, principal(request).org_id, category=params["category"],
-        model=params["model"], source=params["source"], type_=params["type"],
-        after=decode_cursor(params["cursor"]), limit=limit + 1)
-    rows, cursor = paginate(rows, limit, lambda f: f["id"])
-    return json_response({"custom_fields": [v1_field(f) for f in rows], "next_cursor": cursor})
+    org_id = principal(request).org_id
+
+    async def compute() -> str:
+        rows = await queries.list_fields(
+            request.app[store_key].reader, org_id, category=params["category"],
+            model=params["model"], source=params["source"], type_=params["type"],
+            after=decode_cursor(params["cursor"]), limit=limit + 1)
+        rows, cursor = paginate(rows, limit, lambda f: f["id"])
+        return json.dumps({"custom_fields": [v1_field(f) for f in rows], "next_cursor": cursor})
+
+    key = ("v1-fields", org_id, limit, *sorted(params.items()))
+    return web.Response(text=await request.app[read_cache_key].get(key, compute),
+                        content_type="application/json")
 
 
 @routes.get("/api/v1/custom-fields/{field_id}")
