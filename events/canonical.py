@@ -4,12 +4,23 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
+
 GENESIS_HASH = "0" * 64
 
 
 def canonical_json(value: Any) -> str:
     """Serialise with sorted keys and no insignificant white space."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON quickly (orjson); the standard parser takes what orjson refuses to
+    hold, such as integers beyond 64 bits."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def sha256_hex(text: str) -> str:

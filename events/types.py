@@ -50,10 +50,19 @@ def registered_types() -> dict[str, type[Event]]:
     return dict(_REGISTRY)
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
 def from_data(name: str, data: dict[str, Any]) -> Event:
+    """The typed event; keys the type does not declare are ignored."""
     cls = event_class(name)
-    known = {f.name for f in fields(cls)}
-    return cls(**{k: v for k, v in data.items() if k in known})
+    try:
+        return cls(**data)
+    except TypeError:  # an extra key: keep only the declared ones (missing ones still fail)
+        known = _FIELD_NAMES.get(cls)
+        if known is None:
+            known = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 # --- tenancy -------------------------------------------------------------------------

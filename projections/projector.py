@@ -10,9 +10,10 @@ import sqlite3
 from collections.abc import Callable
 
 from events import StoredEvent
+from events.log import Replayed
 from events import types as ev
 
-Handler = Callable[[sqlite3.Connection, StoredEvent], None]
+Handler = Callable[[sqlite3.Connection, StoredEvent | Replayed], None]
 _HANDLERS: dict[type, Handler] = {}
 
 
@@ -23,7 +24,8 @@ def handles(event_cls: type):
     return register
 
 
-def project(conn: sqlite3.Connection, stored: StoredEvent) -> None:
+def project(conn: sqlite3.Connection, stored: StoredEvent | Replayed) -> None:
+    """Apply one event; needs only its `version`, `recorded_at` and typed `event`."""
     handler = _HANDLERS.get(type(stored.event))
     if handler is not None:
         handler(conn, stored)
@@ -78,7 +80,7 @@ def _connector_synced(conn, s):
 
 # --- fields and options -----------------------------------------------------------------------
 
-def _touch_field(conn, s: StoredEvent, field_id: str) -> None:
+def _touch_field(conn, s: StoredEvent | Replayed, field_id: str) -> None:
     conn.execute("UPDATE fields SET updated_at = ?, version = ? WHERE id = ?",
                  (s.recorded_at, s.version, field_id))
 

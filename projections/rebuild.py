@@ -6,11 +6,12 @@ compares checksums and swaps the rows into `main`, all inside one write transact
 `replay` does the same up to a point in the log and returns the state instead.
 """
 
+import hashlib
 import sqlite3
 from typing import Any
 
 from events import log
-from events.canonical import canonical_json, sha256_hex
+from events.canonical import canonical_json
 from projections.projector import project
 from projections.schema import ORG_COLUMN, TABLES, create_projection_tables, drop_projection_tables
 
@@ -36,15 +37,25 @@ def dump(conn: sqlite3.Connection, schema: str = "main",
 
 
 def checksum(conn: sqlite3.Connection, schema: str = "main") -> str:
-    return sha256_hex(canonical_json(dump(conn, schema)))
+    """sha256 over every projection row in dump order (table name, then each row's
+    values as canonical JSON), streamed so no dump is held in memory."""
+    digest = hashlib.sha256()
+    for table, order in TABLES.items():
+        digest.update(f"\n#{table}\n".encode())
+        cursor = conn.execute(f"SELECT * FROM {schema}.{table} ORDER BY {', '.join(order)}")
+        digest.update(canonical_json([d[0] for d in cursor.description]).encode())
+        for row in cursor:
+            digest.update(b"\n")
+            digest.update(canonical_json(row).encode())
+    return digest.hexdigest()
 
 
 def _replay_into_temp(conn: sqlite3.Connection, **filters: Any) -> int:
     drop_projection_tables(conn, "temp")
     create_projection_tables(conn, "temp")
     count = 0
-    for stored in log.iter_events(conn, **filters):
-        project(conn, stored)
+    for replayed in log.iter_replayed(conn, **filters):
+        project(conn, replayed)
         count += 1
     return count
 

@@ -17,17 +17,12 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from aiohttp import web
-
 from events import log
 from events.store import WriteTransaction
 from projections import create_projection_tables
 from projections.rebuild import rebuild, replay, verify
-from service.app import configure_logging, create_app
-from service.appkeys import catalogue_key, store_key
 from service.catalogue import Catalogue
 from service.commands import tenancy
-from service.demo import banner, ensure_demo
 from service.errors import DomainError
 from service.settings import Settings
 from service.storage import make_store
@@ -151,6 +146,12 @@ def cmd_backup(args, settings):
 
 
 def cmd_serve(args, settings):
+    from aiohttp import web  # the HTTP stack is imported only to serve
+
+    from service.app import configure_logging, create_app
+    from service.appkeys import catalogue_key, store_key
+    from service.demo import banner, ensure_demo
+
     configure_logging()
     app = create_app(settings)
     if args.demo:

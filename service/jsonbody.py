@@ -10,8 +10,9 @@ from service.errors import BadRequest, PayloadTooLarge
 
 
 def check_bounds(value: Any, max_depth: int, max_string: int) -> None:
-    """Refuse containers nested deeper than `max_depth` and strings (values or keys)
-    longer than `max_string`; iterative, so no input can exhaust the stack."""
+    """Refuse containers nested deeper than `max_depth`, strings (values or keys)
+    longer than `max_string`, and strings that are not text (lone surrogates);
+    iterative, so no input can exhaust the stack."""
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -19,6 +20,13 @@ def check_bounds(value: Any, max_depth: int, max_string: int) -> None:
             if len(item) > max_string:
                 raise BadRequest(f"a string in the body is longer than {max_string} characters",
                                  code="STRING_TOO_LONG")
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise BadRequest("a string in the body holds a lone surrogate (\\ud800-"
+                                     "\\udfff escape), which is not text", code="MALFORMED_JSON"
+                                     ) from None
             continue
         if isinstance(item, dict):
             children = [*item.keys(), *item.values()]
