@@ -418,7 +418,7 @@ def test_projections_equal_replayed_log(data):
         asyncio.run(run_sequence(data, os.path.join(directory, "db.sqlite")))
 
 
-# --- a bug found on the way ---------------------------------------------------------------
+# --- bodies that are not text ------------------------------------------------------------
 
 @pytest.mark.parametrize("path, body", [
     ("/api/v1/custom-fields",
