@@ -154,7 +154,7 @@ def _multiselect(tx: WriteTransaction, org_id: str, field_id: str,
     return field, version
 
 
-def _options(conn: sqlite3.Connection, field_id: str) -> list[tuple[str, str, str | None]]:
+def option_rows(conn: sqlite3.Connection, field_id: str) -> list[tuple[str, str, str | None]]:
     return conn.execute("SELECT id, value, color FROM field_options WHERE field_id = ?"
                         " ORDER BY position", (field_id,)).fetchall()
 
@@ -163,7 +163,7 @@ def add_option(tx: WriteTransaction, *, org_id: str, field_id: str, value: str,
                color: str | None, if_match: int | None = None,
                meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
-    existing = _options(tx.conn, field_id)
+    existing = option_rows(tx.conn, field_id)
     [event] = _option_events(field_id, [{"value": value, "color": color}], len(existing),
                              {v.casefold() for _, v, _ in existing})
     stored = tx.append(field_stream(field_id), version, [event], org_id=org_id, metadata=meta)
@@ -182,7 +182,7 @@ def update_option(tx: WriteTransaction, *, org_id: str, field_id: str, option_id
                   changes: dict[str, Any], if_match: int | None = None,
                   meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
-    options = _options(tx.conn, field_id)
+    options = option_rows(tx.conn, field_id)
     _, value, color = _find_option(options, option_id)
     if "value" in changes and any(v.casefold() == changes["value"].casefold()
                                   for i, v, _ in options if i != option_id):
@@ -200,7 +200,7 @@ def update_option(tx: WriteTransaction, *, org_id: str, field_id: str, option_id
 def remove_option(tx: WriteTransaction, *, org_id: str, field_id: str, option_id: str,
                   if_match: int | None = None, meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
-    options = _options(tx.conn, field_id)
+    options = option_rows(tx.conn, field_id)
     _find_option(options, option_id)
     remaining = [o[0] for o in options if o[0] != option_id]
     events: list[ev.Event] = [ev.OptionRemoved(field_id, option_id)]
@@ -214,7 +214,7 @@ def reorder_options(tx: WriteTransaction, *, org_id: str, field_id: str,
                     option_ids: list[str], if_match: int | None = None,
                     meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
-    current = [o[0] for o in _options(tx.conn, field_id)]
+    current = [o[0] for o in option_rows(tx.conn, field_id)]
     if sorted(option_ids) != sorted(current) or len(set(option_ids)) != len(option_ids):
         raise ValidationFailed("optionIds must list every option of the field exactly once",
                                code="INVALID_OPTION_ORDER",
