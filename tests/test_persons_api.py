@@ -1,5 +1,5 @@
 """The persons API (/custom-fields...), through HTTP: the reference document's examples as
-golden tests, every error it names, the rules it is silent on (docs/API-persons.md), and
+golden tests, every error it names, the rules it is silent on (docs/API.md, "The persons API"), and
 round trips with the v1 API over the same (CRM, person) fields."""
 
 import pytest
