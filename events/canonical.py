@@ -11,7 +11,8 @@ GENESIS_HASH = "0" * 64
 
 def canonical_json(value: Any) -> str:
     """Serialise with sorted keys and no insignificant white space."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
 
 
 def loads(text: str | bytes) -> Any:

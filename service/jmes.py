@@ -7,6 +7,8 @@ the wrong type) are reported with their own code. Nothing here raises anything b
 `ExpressionError`.
 """
 
+import math
+import warnings
 from collections import OrderedDict
 from typing import Any
 
@@ -88,12 +90,12 @@ def _plain_steps(node: dict) -> list[str | int] | None:
                 return None
             steps += part
         return steps
-    if kind == "index_expression":
-        left, right = node["children"]
-        base = _plain_steps(left)
-        if base is None or right.get("type") != "index":
+    if kind == "index_expression":  # a[0] or, chained, a[0][1]: the base, then indexes
+        base, *indexes = node["children"]
+        steps = _plain_steps(base)
+        if steps is None or not indexes or any(i.get("type") != "index" for i in indexes):
             return None
-        return base + [right["value"]]
+        return steps + [i["value"] for i in indexes]
     return None
 
 
@@ -102,7 +104,9 @@ Compiled = ParsedResult | FieldPath
 
 def compile_expression(expression: str) -> Compiled:
     try:
-        parsed = jmespath.compile(expression)
+        with warnings.catch_warnings():  # the deprecated `foo` literal form still parses
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            parsed = jmespath.compile(expression)
     except jexc.JMESPathError as exc:
         raise ExpressionError("INVALID_JSON_PATH", f"invalid JMESPath: {exc}") from None
     except RecursionError:
@@ -138,13 +142,34 @@ class ExpressionCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def evaluate(self, expression: str, document: Any) -> Any:
-        return evaluate(self.compile(expression), document)
+    def evaluate(self, expression: str, document: Any, *, json_only: bool = True) -> Any:
+        return evaluate(self.compile(expression), document, json_only=json_only)
 
 
-def evaluate(compiled: Compiled, document: Any) -> Any:
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or Infinity (`to_number('NaN')` makes one): refuse such a result."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ExpressionError("NON_FINITE_NUMBER",
+                              f"the expression gives {value}, which JSON cannot represent")
+    if isinstance(value, (list, dict)):
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            for child in item.values() if isinstance(item, dict) else item:
+                if isinstance(child, float) and not math.isfinite(child):
+                    raise ExpressionError("NON_FINITE_NUMBER", "the expression gives a "
+                                          "non-finite number, which JSON cannot represent")
+                if isinstance(child, (list, dict)):
+                    stack.append(child)
+    return value
+
+
+def evaluate(compiled: Compiled, document: Any, *, json_only: bool = True) -> Any:
+    """The result; with `json_only`, a NaN or infinity in it is an error (JSON has none).
+    Callers that check the type of the result themselves pass json_only=False."""
     try:
-        return compiled.search(document)
+        result = compiled.search(document)
+        return _finite(result) if json_only else result
     except jexc.JMESPathTypeError as exc:
         raise ExpressionError("EXPRESSION_TYPE_ERROR", str(exc)) from None
     except jexc.UnknownFunctionError as exc:

@@ -1,6 +1,7 @@
 """Reading a JSON request body within the service's bounds."""
 
 import json
+import math
 from typing import Any
 
 from aiohttp import web
@@ -43,6 +44,13 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range for a number")
+    return value
+
+
 async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
     settings = request.app[settings_key]
     try:
@@ -54,7 +62,7 @@ async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
         raise BadRequest("request body is empty; a JSON object is expected",
                          code="MALFORMED_JSON")
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
+        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}", code="MALFORMED_JSON") from None
     check_bounds(value, settings.max_json_depth, settings.max_string_length)

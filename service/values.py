@@ -19,7 +19,11 @@ class ValueError_(Exception):
 def _as_number(value: Any) -> int | float:
     if isinstance(value, bool):
         raise ValueError_("TYPE_MISMATCH", "a boolean is not a number")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError_("TYPE_MISMATCH", f"{value} is not a finite number")
         return value
     if isinstance(value, str):
         text = value.strip()
@@ -41,7 +45,7 @@ def _as_text(value: Any) -> str:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return repr(value)
     raise ValueError_("TYPE_MISMATCH", "an object or array is not text")
 
@@ -76,7 +80,7 @@ def resolve(expressions: ExpressionCache, json_path: str | None, field_type: str
     if json_path is None:
         return None, None
     try:
-        raw = expressions.evaluate(json_path, document)
+        raw = expressions.evaluate(json_path, document, json_only=False)
         return check_type(field_type, raw, options), None
     except (ExpressionError, ValueError_) as exc:
         return None, {"code": exc.code, "detail": exc.detail}

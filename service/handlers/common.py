@@ -51,7 +51,8 @@ def decode_cursor(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
+                                validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("cursor is not one this service issued", code="INVALID_CURSOR",
                                errors={"cursor": ["invalid cursor"]}) from None

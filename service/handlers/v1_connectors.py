@@ -1,10 +1,10 @@
 """v1 connectors: create, list, and the sync ingest of upstream rows."""
 
-import json
 from functools import partial
 
 from aiohttp import web
 
+from events.canonical import canonical_json
 from projections import queries
 from service.appkeys import catalogue_key, settings_key, store_key
 from service.auth import principal
@@ -69,7 +69,7 @@ async def sync_records(request: web.Request) -> web.Response:
                                f"{data['category']}", code="INTEGRATION_CATEGORY_MISMATCH",
                                errors={"category": ["not served by this connector"]})
     for index, record in enumerate(data["records"]):
-        size = len(json.dumps(record["data"], separators=(",", ":")))
+        size = len(canonical_json(record["data"]).encode("utf-8"))
         if size > settings.max_record_bytes:
             raise PayloadTooLarge(
                 f"record {index} ({record['remote_id']!r}) is {size} bytes; at most "

@@ -5,7 +5,7 @@ from marshmallow import (Schema, ValidationError, fields, pre_load, validate, va
 from service.schemas.common import (DESCRIPTION_MAX, FIELD_TYPES, SOURCES, NumberFormatSchema,
                                     OptionSchema, PageSchema, check_type_extras, trimmed)
 
-SNAKE_CASE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+SNAKE_CASE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z"
 
 
 class FieldCreateSchema(Schema):
@@ -45,8 +45,8 @@ class MappingCreateSchema(Schema):
     @validates_schema
     def _one_scope(self, data, **_):
         if (data.get("integration_slug") is None) == (data.get("connector_token") is None):
-            raise ValidationError("provide exactly one of integration_slug or connector_token",
-                                  "_schema")
+            message = ["provide exactly one of integration_slug or connector_token"]
+            raise ValidationError({"integration_slug": message, "connector_token": message})
 
 
 class MappingPatchSchema(Schema):
