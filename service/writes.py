@@ -22,6 +22,7 @@ from events import WriteTransaction
 from service.appkeys import settings_key, store_key
 from service.auth import principal
 from service.errors import BadRequest, ValidationFailed
+from service.jsontext import dumps
 
 T = TypeVar("T")
 Answer = tuple[int, Any, dict[str, str]]
@@ -67,7 +68,7 @@ def _render(answer: Answer) -> tuple[str, web.Response]:
     status, body, headers = answer
     if body is None:
         return "", web.Response(status=status, headers=headers)
-    text = json.dumps(body)
+    text = dumps(body)
     return text, web.Response(status=status, text=text, content_type="application/json",
                               headers=headers)
 

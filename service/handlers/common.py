@@ -11,6 +11,7 @@ from service.appkeys import settings_key
 from service.auth import principal
 from service.middlewares import request_id_key
 from service.errors import ValidationFailed
+from service.jsontext import dumps
 
 
 def metadata(request: web.Request, source: str = "API") -> Metadata:
@@ -29,7 +30,7 @@ def required_query(request: web.Request, *names: str) -> list[str]:
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None
                   ) -> web.Response:
-    return web.json_response(body, status=status, headers=headers)
+    return web.json_response(body, status=status, headers=headers, dumps=dumps)
 
 
 def page_limit(request: web.Request, requested: int | None) -> int:

@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from events.canonical import loads
 from projections import queries
 from service.appkeys import catalogue_key, expressions_key, settings_key, store_key
 from service.auth import principal
@@ -16,6 +17,7 @@ from service.handlers.common import (decode_cursor, json_response, page_limit, p
 from service.handlers.v1_connectors import own_connector
 from service.jmes import ExpressionError, value_type
 from service.jsonbody import read_json
+from service.jsontext import dumps
 from service.readcache import read_cache_key
 from service.schemas.v1 import ConnectorModelQuerySchema, PreviewSchema, ScopeQuerySchema
 from service.values import resolve
@@ -83,7 +85,7 @@ async def preview(request: web.Request) -> web.Response:
     else:
         text, source = await raw_document(request, data["category"], data["model"],
                                           data["connector_token"], data["integration_slug"])
-        document = json.loads(text)
+        document = loads(text)
     try:
         value = expressions.evaluate(data["json_path"], document)
     except ExpressionError as exc:
@@ -129,7 +131,7 @@ async def configuration(request: web.Request) -> web.Response:
                 "model": row["model"], "json_path": json_path, "source": source,
                 "mapping_id": mapping_id,
             })
-        return json.dumps({
+        return dumps({
             "connector_token": connector["token"],
             "integration_slug": connector["integration_slug"],
             "category": params["category"], "model": params["model"], "fields": fields,
@@ -155,7 +157,7 @@ async def values(request: web.Request) -> web.Response:
              {o["value"].casefold(): o["value"] for o in row["options"]}) for row in rows]
     body = []
     for record in records:
-        document = json.loads(record["data"])
+        document = loads(record["data"])
         resolved, errors = {}, {}
         for name, json_path, field_type, options in plan:
             value, error = resolve(expressions, json_path, field_type, options, document)

@@ -1,6 +1,5 @@
 """v1 custom fields: create, list, get (with mappings), delete (cascading)."""
 
-import json
 from functools import partial
 
 from aiohttp import web
@@ -13,6 +12,7 @@ from service.errors import NotFound
 from service.handlers.common import (decode_cursor, json_response, metadata, page_limit,
                                      paginate, query)
 from service.jsonbody import read_json
+from service.jsontext import dumps
 from service.readcache import read_cache_key
 from service.writes import etag, if_match, perform
 from service.representations import v1_field
@@ -44,7 +44,7 @@ async def list_fields(request: web.Request) -> web.Response:
             model=params["model"], source=params["source"], type_=params["type"],
             after=decode_cursor(params["cursor"]), limit=limit + 1)
         rows, cursor = paginate(rows, limit, lambda f: f["id"])
-        return json.dumps({"custom_fields": [v1_field(f) for f in rows], "next_cursor": cursor})
+        return dumps({"custom_fields": [v1_field(f) for f in rows], "next_cursor": cursor})
 
     key = ("v1-fields", org_id, limit, *sorted(params.items()))
     return web.Response(text=await request.app[read_cache_key].get(key, compute),
