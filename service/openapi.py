@@ -29,6 +29,7 @@ class Op:
     body: type | None = None
     auth: str = BEARER
     extra_headers: dict[str, str] = field(default_factory=dict)  # response headers
+    writes: bool = True  # False for a POST that changes nothing (preview)
 
 
 def _ops() -> dict[tuple[str, str], Op]:
@@ -56,12 +57,13 @@ def _ops() -> dict[tuple[str, str], Op]:
                                      extra_headers={"X-Raw-Data-Source": "connector_sync or "
                                                     "integration_sample"}),
         ("POST", F + "/preview"): Op("Evaluate a JMESPath without saving", "v1",
-                                     {200: r.PreviewResultSchema}, body=v1.PreviewSchema),
+                                     {200: r.PreviewResultSchema}, body=v1.PreviewSchema,
+                                     writes=False),
         ("GET", F + "/configuration"): Op("Effective configuration of a connector", "v1",
                                           {200: r.ConfigurationSchema},
                                           query=v1.ConnectorModelQuerySchema),
         ("GET", F + "/values"): Op("Resolved values on synced rows", "v1",
-                                   {200: r.ValuesSchema}, query=v1.ConnectorModelQuerySchema),
+                                   {200: r.ValuesSchema}, query=v1.ValuesQuerySchema),
         ("POST", F + "/mapping"): Op("Create a mapping", "v1", {201: r.StatusSchema},
                                      body=v1.MappingCreateSchema),
         ("PATCH", F + "/mapping/{mapping_id}"): Op("Change a mapping's json_path", "v1",
@@ -145,12 +147,14 @@ def _operation(method: str, path: str, op: Op) -> dict[str, Any]:
     if op.auth == PERSONS:
         params.append({"in": "header", "name": "organizationSlug", "required": True,
                        "schema": {"type": "string"}})
-    if method in ("POST", "PATCH", "PUT", "DELETE") and op.auth != PUBLIC:
+    if method in ("POST", "PATCH", "PUT", "DELETE") and op.auth != PUBLIC and op.writes:
         params.append({"in": "header", "name": "Idempotency-Key", "required": False,
-                       "schema": {"type": "string", "maxLength": 255}})
+                       "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+                                  "pattern": "^[\\x21-\\x7e]+$"}})
     if method in ("PATCH", "DELETE", "PUT"):
         params.append({"in": "header", "name": "If-Match", "required": False,
-                       "schema": {"type": "string"}})
+                       "schema": {"type": "string",
+                                  "pattern": '^\\s*(\\*|(W/)?"[0-9a-f.]{1,64}")\\s*$'}})
     responses: dict[str, Any] = {}
     for status, schema in op.ok.items():
         response: dict[str, Any] = {"description": op.summary}

@@ -3,9 +3,9 @@
 from typing import Any
 
 
-def v1_option(option: dict[str, Any]) -> dict[str, Any]:
+def v1_option(option: dict[str, Any], order: int) -> dict[str, Any]:
     return {"id": option["id"], "value": option["value"], "color": option["color"],
-            "order": option["position"]}
+            "order": order}
 
 
 def v1_mapping(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def v1_field(field: dict[str, Any], mappings: list[dict[str, Any]] | None = None
         "category": field["category"],
         "model": field["model"],
         "type": field["type"],
-        "options": [v1_option(o) for o in field["options"]],
+        "options": [v1_option(o, i) for i, o in enumerate(field["options"])],
         "number_format": field["number_format"],
         "source": field["source"],
         "created_at": field["created_at"],

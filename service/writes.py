@@ -112,16 +112,21 @@ def expire_idempotency_keys(tx: WriteTransaction, *, before: str) -> int:
                            (before,)).rowcount
 
 
-def if_match(request: web.Request) -> int | None:
-    """The stream version a client expects, from `If-Match: "N"` (or W/"N"); `*` is None."""
+WEAK = "W/"  # never equal to a current tag: If-Match compares strongly (RFC 9110)
+
+
+def if_match(request: web.Request) -> str | None:
+    """The ETag a client expects, from `If-Match: "3"`; `*` (or no header) is None.
+    A weak tag (`W/"3"`) never matches, so the write is refused with 412."""
     header = request.headers.get("If-Match")
     if header is None or header.strip() == "*":
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', header)
+    match = re.fullmatch(r'\s*(W/)?"([0-9a-f.]{1,64})"\s*', header)
     if match is None:
-        raise BadRequest('If-Match takes an ETag such as "3"', code="INVALID_IF_MATCH")
-    return int(match.group(1))
+        raise BadRequest('If-Match takes an ETag as given by GET, such as "3"',
+                         code="INVALID_IF_MATCH")
+    return WEAK + match.group(2) if match.group(1) else match.group(2)
 
 
-def etag(version: int) -> dict[str, str]:
-    return {"ETag": f'"{version}"'}
+def etag(tag: int | str) -> dict[str, str]:
+    return {"ETag": f'"{tag}"'}

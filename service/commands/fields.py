@@ -5,12 +5,14 @@ own. The field's projection row carries its stream version, so each command read
 row once and appends with that version as the expected one.
 """
 
+import hashlib
 import json
 import sqlite3
 from typing import Any
 
 from events import Metadata, WriteTransaction
 from events import types as ev
+from events.canonical import canonical_json
 from service.catalogue import Catalogue
 from service.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from service.ids import new_id
@@ -36,12 +38,25 @@ def load_field(conn: sqlite3.Connection, org_id: str, field_id: str) -> dict[str
     return field
 
 
-def expect_version(field: dict[str, Any], if_match: int | None) -> int:
-    """The version to append at; a client's If-Match that no longer holds is a 412."""
-    if if_match is not None and if_match != field["version"]:
-        raise PreconditionFailed(
-            f"the resource is at version {field['version']}, not {if_match}",
-            code="PRECONDITION_FAILED")
+def check_precondition(if_match: str | None, current: str) -> None:
+    """A client's If-Match (the ETag it read) that no longer holds is a 412."""
+    if if_match is not None and if_match != current:
+        raise PreconditionFailed(f'the resource has changed: its ETag is "{current}", '
+                                 f'not "{if_match}"', code="PRECONDITION_FAILED")
+
+
+def field_tag(version: int, mappings: list[tuple[str, int]]) -> str:
+    """The v1 ETag of a field, which the v1 API shows with its mappings: the field's
+    stream version, plus a digest of its mappings' (id, version) when it has any."""
+    if not mappings:
+        return str(version)
+    digest = hashlib.sha256(canonical_json(sorted(mappings)).encode()).hexdigest()[:12]
+    return f"{version}.{digest}"
+
+
+def expect_version(field: dict[str, Any], if_match: str | None) -> int:
+    """The version to append at, once the client's If-Match holds."""
+    check_precondition(if_match, str(field["version"]))
     return field["version"]
 
 
@@ -94,7 +109,7 @@ def create_field(tx: WriteTransaction, *, org_id: str, catalogue: Catalogue, cat
 
 
 def update_field(tx: WriteTransaction, *, org_id: str, field_id: str, changes: dict[str, Any],
-                 if_match: int | None = None, meta: Metadata | None = None) -> dict[str, Any]:
+                 if_match: str | None = None, meta: Metadata | None = None) -> dict[str, Any]:
     """Change name, description, number format or (when safe) type."""
     field = load_field(tx.conn, org_id, field_id)
     version = expect_version(field, if_match)
@@ -126,13 +141,21 @@ def update_field(tx: WriteTransaction, *, org_id: str, field_id: str, changes: d
 
 
 def delete_field(tx: WriteTransaction, *, org_id: str, field_id: str,
-                 if_match: int | None = None, meta: Metadata | None = None) -> dict[str, Any]:
-    """Remove the field, each of its options and each of its mappings: one event each."""
+                 if_match: str | None = None, tag_covers_mappings: bool = False,
+                 meta: Metadata | None = None) -> dict[str, Any]:
+    """Remove the field, each of its options and each of its mappings: one event each.
+
+    With `tag_covers_mappings` (the v1 API, whose field shows its mappings), If-Match is
+    compared with `field_tag`, so a mapping the client has not seen stops the delete."""
     field = load_field(tx.conn, org_id, field_id)
-    version = expect_version(field, if_match)
-    for mapping_id, mapping_version in tx.conn.execute(
-            "SELECT id, version FROM mappings WHERE field_id = ? ORDER BY id",
-            (field_id,)).fetchall():
+    mappings = tx.conn.execute("SELECT id, version FROM mappings WHERE field_id = ?"
+                               " ORDER BY id", (field_id,)).fetchall()
+    if tag_covers_mappings:
+        check_precondition(if_match, field_tag(field["version"], mappings))
+        version = field["version"]
+    else:
+        version = expect_version(field, if_match)
+    for mapping_id, mapping_version in mappings:
         tx.append(f"mapping:{mapping_id}", mapping_version,
                   [ev.MappingDeleted(mapping_id, field_id, "field_deleted")], org_id=org_id,
                   metadata=meta)
@@ -145,7 +168,7 @@ def delete_field(tx: WriteTransaction, *, org_id: str, field_id: str,
 
 
 def _multiselect(tx: WriteTransaction, org_id: str, field_id: str,
-                 if_match: int | None) -> tuple[dict[str, Any], int]:
+                 if_match: str | None) -> tuple[dict[str, Any], int]:
     field = load_field(tx.conn, org_id, field_id)
     version = expect_version(field, if_match)
     if field["type"] != "multiselect":
@@ -160,11 +183,14 @@ def option_rows(conn: sqlite3.Connection, field_id: str) -> list[tuple[str, str,
 
 
 def add_option(tx: WriteTransaction, *, org_id: str, field_id: str, value: str,
-               color: str | None, if_match: int | None = None,
+               color: str | None, if_match: str | None = None,
                meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
     existing = option_rows(tx.conn, field_id)
-    [event] = _option_events(field_id, [{"value": value, "color": color}], len(existing),
+    last = tx.conn.execute("SELECT MAX(position) FROM field_options WHERE field_id = ?",
+                           (field_id,)).fetchone()[0]
+    [event] = _option_events(field_id, [{"value": value, "color": color}],
+                             0 if last is None else last + 1,
                              {v.casefold() for _, v, _ in existing})
     stored = tx.append(field_stream(field_id), version, [event], org_id=org_id, metadata=meta)
     return {"id": event.option_id, "value": value, "color": color,
@@ -179,7 +205,7 @@ def _find_option(options, option_id: str) -> tuple[str, str, str | None]:
 
 
 def update_option(tx: WriteTransaction, *, org_id: str, field_id: str, option_id: str,
-                  changes: dict[str, Any], if_match: int | None = None,
+                  changes: dict[str, Any], if_match: str | None = None,
                   meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
     options = option_rows(tx.conn, field_id)
@@ -198,20 +224,18 @@ def update_option(tx: WriteTransaction, *, org_id: str, field_id: str, option_id
 
 
 def remove_option(tx: WriteTransaction, *, org_id: str, field_id: str, option_id: str,
-                  if_match: int | None = None, meta: Metadata | None = None) -> dict[str, Any]:
+                  if_match: str | None = None, meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
     options = option_rows(tx.conn, field_id)
     _find_option(options, option_id)
-    remaining = [o[0] for o in options if o[0] != option_id]
-    events: list[ev.Event] = [ev.OptionRemoved(field_id, option_id)]
-    if remaining != [o[0] for o in options][:len(remaining)]:
-        events.append(ev.OptionsReordered(field_id, remaining))  # close the gap in positions
-    tx.append(field_stream(field_id), version, events, org_id=org_id, metadata=meta)
+    # Positions only order the options; a gap left by a removal changes nothing.
+    tx.append(field_stream(field_id), version, [ev.OptionRemoved(field_id, option_id)],
+              org_id=org_id, metadata=meta)
     return {"id": option_id}
 
 
 def reorder_options(tx: WriteTransaction, *, org_id: str, field_id: str,
-                    option_ids: list[str], if_match: int | None = None,
+                    option_ids: list[str], if_match: str | None = None,
                     meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
     current = [o[0] for o in option_rows(tx.conn, field_id)]

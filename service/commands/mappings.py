@@ -6,8 +6,8 @@ from typing import Any
 from events import Metadata, WriteTransaction
 from events import types as ev
 from service.catalogue import Catalogue
-from service.commands.fields import load_field
-from service.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from service.commands.fields import check_precondition, load_field
+from service.errors import Conflict, NotFound, ValidationFailed
 from service.ids import new_id
 from service.jmes import ExpressionCache, ExpressionError
 
@@ -70,18 +70,17 @@ def create_mapping(tx: WriteTransaction, *, org_id: str, catalogue: Catalogue,
 
 
 def _load_mapping(conn: sqlite3.Connection, org_id: str, mapping_id: str,
-                  if_match: int | None) -> tuple[str, str, int]:
+                  if_match: str | None) -> tuple[str, str, int]:
     row = conn.execute("SELECT field_id, json_path, version FROM mappings"
                        " WHERE id = ? AND org_id = ?", (mapping_id, org_id)).fetchone()
     if row is None:
         raise NotFound(f"no mapping with id {mapping_id!r}")
-    if if_match is not None and if_match != row[2]:
-        raise PreconditionFailed(f"the mapping is at version {row[2]}, not {if_match}")
+    check_precondition(if_match, str(row[2]))
     return row
 
 
 def update_mapping(tx: WriteTransaction, *, org_id: str, mapping_id: str, json_path: str,
-                   if_match: int | None = None, meta: Metadata | None = None) -> dict[str, Any]:
+                   if_match: str | None = None, meta: Metadata | None = None) -> dict[str, Any]:
     field_id, previous, version = _load_mapping(tx.conn, org_id, mapping_id, if_match)
     if json_path != previous:
         tx.append(mapping_stream(mapping_id), version,
@@ -92,7 +91,7 @@ def update_mapping(tx: WriteTransaction, *, org_id: str, mapping_id: str, json_p
 
 
 def delete_mapping(tx: WriteTransaction, *, org_id: str, mapping_id: str,
-                   if_match: int | None = None, meta: Metadata | None = None) -> dict[str, Any]:
+                   if_match: str | None = None, meta: Metadata | None = None) -> dict[str, Any]:
     field_id, _, version = _load_mapping(tx.conn, org_id, mapping_id, if_match)
     tx.append(mapping_stream(mapping_id), version,
               [ev.MappingDeleted(mapping_id, field_id, "deleted")], org_id=org_id,

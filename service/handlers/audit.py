@@ -1,5 +1,7 @@
 """Audit: the organization's event log and a field's history."""
 
+from datetime import UTC
+
 from aiohttp import web
 
 from service.appkeys import store_key
@@ -15,7 +17,7 @@ events_schema, history_schema = EventsQuerySchema(), HistoryQuerySchema()
 
 
 def _iso(moment) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _seq_cursor(cursor: str | None) -> int | None:
@@ -34,7 +36,7 @@ async def list_events(request: web.Request) -> web.Response:
     limit = page_limit(request, params["limit"])
     position = _seq_cursor(params["cursor"])
     descending = params["order"] == "desc"
-    types = [t for t in (params["type"] or "").split(",") if t] or None
+    types = [t.strip() for t in (params["type"] or "").split(",") if t.strip()] or None
     stored = await request.app[store_key].read_events(
         org_id=principal(request).org_id, stream_id=params["stream_id"],
         field_id=params["field_id"], types=types, since_time=_iso(params["since"]),

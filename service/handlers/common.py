@@ -36,7 +36,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def page_limit(request: web.Request, requested: int | None) -> int:
     settings = request.app[settings_key]
     if requested is None:
-        return settings.default_page_size
+        return min(settings.default_page_size, settings.max_page_size)
     if requested > settings.max_page_size:
         raise ValidationFailed(f"limit is at most {settings.max_page_size}",
                                code="PAGE_SIZE_TOO_LARGE",

@@ -19,12 +19,13 @@ from service.jmes import ExpressionError, value_type
 from service.jsonbody import read_json
 from service.jsontext import dumps
 from service.readcache import read_cache_key
-from service.schemas.v1 import ConnectorModelQuerySchema, PreviewSchema, ScopeQuerySchema
+from service.schemas.v1 import (ConnectorModelQuerySchema, PreviewSchema, ScopeQuerySchema,
+                                ValuesQuerySchema)
 from service.values import resolve
 
 routes = web.RouteTableDef()
 preview_schema, scope_schema = PreviewSchema(), ScopeQuerySchema()
-connector_model_schema = ConnectorModelQuerySchema()
+connector_model_schema, values_schema = ConnectorModelQuerySchema(), ValuesQuerySchema()
 
 RAW_DATA_SOURCE_HEADER = "X-Raw-Data-Source"
 
@@ -145,7 +146,7 @@ async def configuration(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/custom-fields/values")
 async def values(request: web.Request) -> web.Response:
-    params = query(request, connector_model_schema)
+    params = query(request, values_schema)
     limit = page_limit(request, params["limit"])
     connector, rows = await _connector_fields(request, params)
     records = await queries.synced_records(

@@ -58,12 +58,13 @@ async def get_field(request: web.Request) -> web.Response:
     if field is None:
         raise NotFound(f"no custom field with id {request.match_info['field_id']!r}")
     mappings = await queries.field_mappings(reader, field["id"])
-    return json_response(v1_field(field, mappings), headers=etag(field["version"]))
+    tag = commands.field_tag(field["version"], [(m["id"], m["version"]) for m in mappings])
+    return json_response(v1_field(field, mappings), headers=etag(tag))
 
 
 @routes.delete("/api/v1/custom-fields/{field_id}")
 async def delete_field(request: web.Request) -> web.Response:
     unit = partial(commands.delete_field, org_id=principal(request).org_id,
                    field_id=request.match_info["field_id"], if_match=if_match(request),
-                   meta=metadata(request))
+                   tag_covers_mappings=True, meta=metadata(request))
     return await perform(request, unit, lambda r: (200, {"id": r["id"], "status": "SUCCESS"}, {}))

@@ -9,7 +9,7 @@ NUMBER_FORMATS = ("number", "percent", "USD", "EUR", "JPY", "CAD", "AUD", "CNY",
 SOURCES = ("API", "DASHBOARD")
 DESCRIPTION_MAX = 2000
 OPTION_VALUE_MAX = 255
-COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+COLOR = re.compile(r"^#[0-9A-Fa-f]{6}(?![\s\S])")  # (?!...): the end, in Python and ECMA
 
 
 def trimmed(data, names):
@@ -22,9 +22,7 @@ def trimmed(data, names):
     return data
 
 
-def validate_color(value: str) -> None:
-    if not COLOR.match(value):
-        raise ValidationError("a color is a hex RGB value such as #FFD700")
+validate_color = validate.Regexp(COLOR, error="a color is a hex RGB value such as #FFD700")
 
 
 class NumberFormatSchema(Schema):

@@ -5,7 +5,7 @@ from marshmallow import (Schema, ValidationError, fields, pre_load, validate, va
 from service.schemas.common import (DESCRIPTION_MAX, FIELD_TYPES, SOURCES, NumberFormatSchema,
                                     OptionSchema, PageSchema, check_type_extras, trimmed)
 
-SNAKE_CASE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*\Z"
+SNAKE_CASE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*(?![\s\S])"  # (?!...): the very end
 
 
 class FieldCreateSchema(Schema):
@@ -104,9 +104,13 @@ class ScopeQuerySchema(Schema):
             raise ValidationError("provide connector_token or integration_slug", "_schema")
 
 
-class ConnectorModelQuerySchema(PageSchema):
-    """Query of configuration and values: a connector and a model."""
+class ConnectorModelQuerySchema(Schema):
+    """Query of configuration: a connector and a model."""
 
     connector_token = fields.String(required=True)
     category = fields.String(required=True)
     model = fields.String(required=True)
+
+
+class ValuesQuerySchema(ConnectorModelQuerySchema, PageSchema):
+    """Query of values: a connector and a model, paginated."""
