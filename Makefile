@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m compileall -q events projections service tests bench
+	$(PY) -m pyflakes events projections service tests bench
 
 bench: $(STAMP)
 	$(PY) -m bench.run

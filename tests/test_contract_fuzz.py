@@ -25,7 +25,6 @@ import collections
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,30 +47,12 @@ from service.app import create_app
 from service.catalogue import Catalogue
 from service.openapi import build_spec, undocumented_routes
 from service.settings import Settings
+from tests.processes import HOST, ROOT, clean_env, cli_json, free_port
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HOST = "127.0.0.1"
 ORG = "fuzz"
 MAX_EXAMPLES = 25
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance, negative_data_rejection]
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("CUSTOM_FIELDS_")}
-
-
-def _cli(db: str, *args: str) -> dict:
-    result = subprocess.run([sys.executable, "-m", "service", "--db", db, *args], cwd=ROOT,
-                            env=_env(), capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, (args, result.stderr)
-    return json.loads(result.stdout)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def _wait_ready(base: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -105,17 +86,17 @@ class Server:
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("contract_fuzz")
     db = str(folder / "fuzz.db")
-    _cli(db, "org", "create", "--slug", ORG, "--name", "Fuzz Inc")
-    key = _cli(db, "key", "create", "--org", ORG)["key"]
-    _cli(db, "integration", "enable", "--org", ORG, *Catalogue.load().integrations)
-    _cli(db, "connector", "create", "--org", ORG, "--integration", "workday")
+    cli_json(db, "org", "create", "--slug", ORG, "--name", "Fuzz Inc")
+    key = cli_json(db, "key", "create", "--org", ORG)["key"]
+    cli_json(db, "integration", "enable", "--org", ORG, *Catalogue.load().integrations)
+    cli_json(db, "connector", "create", "--org", ORG, "--integration", "workday")
 
-    port = _free_port()
+    port = free_port()
     log_path = str(folder / "server.log")
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "service", "--db", db, "serve", "--host", HOST,
-             "--port", str(port)], cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT)
+             "--port", str(port)], cwd=ROOT, env=clean_env(), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://{HOST}:{port}"
     try:
         _wait_ready(base, process)

@@ -16,10 +16,8 @@ bounded in count and in time.
 
 import asyncio
 import json
-import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,8 +26,8 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HOST = "127.0.0.1"
+from tests.processes import HOST, ROOT, clean_env, cli_json, free_port, run_cli
+
 ORG = "crash"
 ROUNDS = 5
 WORKERS = 8
@@ -40,38 +38,17 @@ SEED = 20240611
 CATEGORY, MODEL = "HRIS", "employee"
 
 
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("CUSTOM_FIELDS_")}
-
-
-def _cli(db: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "service", "--db", db, *args], cwd=ROOT,
-                          env=_env(), capture_output=True, text=True, timeout=60)
-
-
-def _cli_json(db: str, *args: str) -> dict:
-    result = _cli(db, *args)
-    assert result.returncode == 0, (args, result.stderr)
-    return json.loads(result.stdout)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     """One `serve` subprocess; its output goes to a log file next to the database."""
 
     def __init__(self, db: str, log_path: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
         self._log = open(log_path, "a")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "service", "--db", db, "serve", "--host", HOST,
              "--port", str(self.port)],
-            cwd=ROOT, env=_env(), stdout=self._log, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=clean_env(), stdout=self._log, stderr=subprocess.STDOUT)
 
     async def wait_ready(self, session: aiohttp.ClientSession, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -215,7 +192,7 @@ async def _rounds(db, log_path, headers, connector_token, acked, report, servers
                 assert code == -signal.SIGKILL, code
                 await asyncio.gather(*tasks)
 
-            verified = _cli(db, "verify")
+            verified = run_cli(db, "verify")
             assert verified.returncode == 0, (verified.stdout, verified.stderr)
             assert json.loads(verified.stdout)["ok"] is True, verified.stdout
 
@@ -232,10 +209,10 @@ async def test_acknowledged_writes_survive_sigkill(tmp_path):
     rng = random.Random(SEED)
     db = str(tmp_path / "crash.db")
     log_path = str(tmp_path / "server.log")
-    _cli_json(db, "org", "create", "--slug", ORG, "--name", "Crash Test")
-    key = _cli_json(db, "key", "create", "--org", ORG)["key"]
-    _cli_json(db, "integration", "enable", "--org", ORG, "workday")
-    connector_token = _cli_json(db, "connector", "create", "--org", ORG,
+    cli_json(db, "org", "create", "--slug", ORG, "--name", "Crash Test")
+    key = cli_json(db, "key", "create", "--org", ORG)["key"]
+    cli_json(db, "integration", "enable", "--org", ORG, "workday")
+    connector_token = cli_json(db, "connector", "create", "--org", ORG,
                                 "--integration", "workday")["connector_token"]
     headers = {"Authorization": f"Bearer {key}"}
     acked = Acknowledged()
@@ -250,7 +227,7 @@ async def test_acknowledged_writes_survive_sigkill(tmp_path):
         for server in servers:
             server.cleanup()
 
-    verified = _cli(db, "verify")
+    verified = run_cli(db, "verify")
     assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True, verified
     with open(log_path) as log:
         assert "Traceback" not in log.read()

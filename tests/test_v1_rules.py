@@ -10,7 +10,6 @@ import re
 import uuid
 from collections import Counter
 
-import pytest
 
 from service.appkeys import store_key
 from tests.conftest import make_tenant

@@ -7,6 +7,7 @@ from events import Metadata, WriteTransaction
 from events import types as ev
 from service.catalogue import Catalogue
 from service.commands.fields import check_precondition, load_field
+from service.commands.tenancy import require_enabled
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.ids import new_id
 from service.jmes import ExpressionCache, ExpressionError
@@ -34,12 +35,7 @@ def create_mapping(tx: WriteTransaction, *, org_id: str, catalogue: Catalogue,
     field = load_field(tx.conn, org_id, custom_field_id)
     connector_id = None
     if integration_slug is not None:
-        if not tx.conn.execute(
-                "SELECT 1 FROM org_integrations WHERE org_id = ? AND integration_slug = ?",
-                (org_id, integration_slug)).fetchone():
-            raise ValidationFailed(
-                f"integration {integration_slug!r} is not enabled for this organization",
-                code="INTEGRATION_NOT_ENABLED", errors={"integration_slug": ["not enabled"]})
+        require_enabled(tx.conn, org_id, integration_slug)
         served_by = integration_slug
         duplicate_sql = "SELECT 1 FROM mappings WHERE field_id = ? AND integration_slug = ?"
         scope_value = integration_slug

@@ -75,17 +75,21 @@ def enable_integrations(tx: WriteTransaction, *, org_slug: str, slugs: list[str]
     return {"organization": slug, "integrations": sorted(enabled | set(slugs))}
 
 
-def create_connector(tx: WriteTransaction, *, org_id: str, integration_slug: str,
-                     name: str | None, catalogue: Catalogue,
-                     meta: Metadata | None = None) -> dict:
-    if integration_slug not in catalogue.integrations:
-        raise NotFound(f"unknown integration {integration_slug!r}", code="UNKNOWN_INTEGRATION")
-    if not tx.conn.execute(
+def require_enabled(conn: sqlite3.Connection, org_id: str, integration_slug: str) -> None:
+    if not conn.execute(
             "SELECT 1 FROM org_integrations WHERE org_id = ? AND integration_slug = ?",
             (org_id, integration_slug)).fetchone():
         raise ValidationFailed(
             f"integration {integration_slug!r} is not enabled for this organization",
             code="INTEGRATION_NOT_ENABLED", errors={"integration_slug": ["not enabled"]})
+
+
+def create_connector(tx: WriteTransaction, *, org_id: str, integration_slug: str,
+                     name: str | None, catalogue: Catalogue,
+                     meta: Metadata | None = None) -> dict:
+    if integration_slug not in catalogue.integrations:
+        raise NotFound(f"unknown integration {integration_slug!r}", code="UNKNOWN_INTEGRATION")
+    require_enabled(tx.conn, org_id, integration_slug)
     connector_id, token = new_id(), new_connector_token()
     display = name or f"{catalogue.integrations[integration_slug].display_name} connector"
     stored = tx.append(f"connector:{connector_id}", 0,
