@@ -1,0 +1,128 @@
+"""The two baseline apps every HTTP figure is divided by.
+
+- `json`: a minimal aiohttp app answering a fixed small JSON to any GET or POST (a POST
+  body is read, not parsed). The reference for the read path and for preview.
+- `sqlite`: a minimal aiohttp app that inserts one row (the request body) into SQLite per
+  POST and commits it before answering, with the service's durability settings: WAL and
+  the `synchronous` level of `service.settings.Settings` (FULL unless
+  CUSTOM_FIELDS_SYNCHRONOUS says otherwise). The reference for the write path.
+
+Run one with `python -m bench.baselines json|sqlite --port P [--db PATH]`; both answer
+GET /readyz with 200 once they are listening.
+
+Figures that are not request rates are divided by a reference computed the plain way,
+also here (each prints {"count", "seconds"} as JSON):
+- `scan --db PATH`: read every row of the event log and parse its data and metadata
+  JSON: the floor under `custom-fields rebuild`.
+- `values --records N`: parse N synced records and evaluate the 50 mappings of the values
+  workload on each with the jmespath library's compiled expressions: the naive cost of
+  the work behind paging through the values, without HTTP.
+"""
+
+import argparse
+import json
+import os
+import sqlite3
+import tempfile
+import time
+
+import jmespath
+from aiohttp import web
+
+from bench import data
+from service.settings import Settings
+
+FIXED = {"status": "ok", "items": [], "next_cursor": None}
+
+
+def json_app() -> web.Application:
+    async def answer(request: web.Request) -> web.Response:
+        if request.can_read_body:
+            await request.read()
+        return web.json_response(FIXED)
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", answer)
+    app.router.add_route("POST", "/{tail:.*}", answer)
+    return app
+
+
+def connect(path: str, synchronous: str) -> sqlite3.Connection:
+    """One connection, autocommit mode: each INSERT is its own transaction and commit."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("CREATE TABLE IF NOT EXISTS rows ("
+                 "id INTEGER PRIMARY KEY, body TEXT NOT NULL, created_at TEXT NOT NULL)")
+    return conn
+
+
+def sqlite_app(path: str, synchronous: str) -> web.Application:
+    conn = connect(path, synchronous)
+
+    async def ready(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ready"})
+
+    async def insert(request: web.Request) -> web.Response:
+        body = await request.text()
+        cursor = conn.execute(
+            "INSERT INTO rows (body, created_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%f', 'now'))",
+            (body,))
+        return web.json_response({"id": cursor.lastrowid, "status": "SUCCESS"}, status=201)
+
+    app = web.Application(client_max_size=Settings().max_body_bytes)
+    app.router.add_get("/readyz", ready)
+    app.router.add_route("POST", "/{tail:.*}", insert)
+    return app
+
+
+def scan(path: str) -> dict[str, float]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    started = time.perf_counter()
+    count = 0
+    for row in conn.execute("SELECT seq, event_id, org_id, stream_id, version, type,"
+                            " schema_version, data, metadata, recorded_at, prev_hash, hash"
+                            " FROM events ORDER BY seq"):
+        json.loads(row[7])
+        json.loads(row[8])
+        count += 1
+    return {"count": count, "seconds": time.perf_counter() - started}
+
+
+def values(records: int) -> dict[str, float]:
+    texts = [json.dumps(data.record(i), sort_keys=True, separators=(",", ":"))
+             for i in range(records)]
+    compiled = [jmespath.compile(path) for _, _, _, path in data.VALUE_FIELDS]
+    started = time.perf_counter()
+    for text in texts:
+        document = json.loads(text)
+        for expression in compiled:
+            expression.search(document)
+    return {"count": records, "seconds": time.perf_counter() - started}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kind", choices=["json", "sqlite", "scan", "values"])
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--db", help="SQLite file (sqlite: default a temp file; scan: the log)")
+    parser.add_argument("--records", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    if args.kind == "scan":
+        print(json.dumps(scan(args.db)))
+        return
+    if args.kind == "values":
+        print(json.dumps(values(args.records)))
+        return
+    if args.port is None:
+        parser.error("--port is required for the apps")
+    if args.kind == "json":
+        app = json_app()
+    else:
+        path = args.db or os.path.join(tempfile.mkdtemp(prefix="bench-baseline-"), "b.sqlite")
+        app = sqlite_app(path, Settings.from_env().synchronous)
+    web.run_app(app, host="127.0.0.1", port=args.port, access_log=None, print=None)
+
+
+if __name__ == "__main__":
+    main()
