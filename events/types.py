@@ -4,12 +4,13 @@ An event's shape lives here and nowhere else. Older stored versions are brought 
 the current one by the upcasters in `events.upcasting` when the log is read.
 """
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 from events.errors import UnknownEventType
 
 _REGISTRY: dict[str, type["Event"]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # declared field names per event class
 
 E = TypeVar("E", bound=type["Event"])
 
@@ -22,7 +23,11 @@ class Event:
     schema_version: ClassVar[int] = 1
 
     def to_data(self) -> dict[str, Any]:
-        return asdict(self)
+        """The event's fields as a dict (values are JSON data, shared, never mutated)."""
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))
+        return {name: getattr(self, name) for name in names}
 
 
 def event_type(name: str, version: int = 1):
@@ -50,9 +55,6 @@ def registered_types() -> dict[str, type[Event]]:
     return dict(_REGISTRY)
 
 
-_FIELD_NAMES: dict[type, frozenset[str]] = {}
-
-
 def from_data(name: str, data: dict[str, Any]) -> Event:
     """The typed event; keys the type does not declare are ignored."""
     cls = event_class(name)
@@ -61,7 +63,7 @@ def from_data(name: str, data: dict[str, Any]) -> Event:
     except TypeError:  # an extra key: keep only the declared ones (missing ones still fail)
         known = _FIELD_NAMES.get(cls)
         if known is None:
-            known = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+            known = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
         return cls(**{k: v for k, v in data.items() if k in known})
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import logging.handlers
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -14,7 +15,9 @@ from service.auth import auth_middleware
 from service.catalogue import Catalogue
 from service.handlers import (audit, ops, persons, v1_connectors, v1_data, v1_fields, v1_lookup,
                               v1_mappings)
+from service.handlers.common import query_cache_key
 from service.jmes import ExpressionCache
+from service.lru import LRU
 from service.metrics import Metrics
 from service.openapi import openapi_cache_key, openapi_routes
 from service.middlewares import error_middleware, observe_middleware
@@ -36,6 +39,7 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     store.commit_listeners.append(app[metrics_key].count_events)
     app[store_key] = store
     watcher = ChangeWatcher(store.path)
+    store.commit_listeners.append(watcher.committed)
     app[read_cache_key] = ReadCache(watcher)
     yield
     watcher.close()
@@ -61,8 +65,8 @@ async def idempotency_expiry_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
     app = web.Application(
-        middlewares=[observe_middleware, error_middleware, auth_middleware,
-                     rate_limit_middleware],
+        middlewares=[observe_middleware, error_middleware, auth_middleware]
+        + ([rate_limit_middleware] if settings.rate_limit_per_second > 0 else []),
         client_max_size=settings.max_body_bytes,
     )
     app[settings_key] = settings
@@ -70,14 +74,44 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[metrics_key] = Metrics()
     app[expressions_key] = ExpressionCache(settings.expression_cache_size)
     app[openapi_cache_key] = {}
+    app[query_cache_key] = LRU(2048)
     app[rate_limiter_key] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.cleanup_ctx.append(store_ctx)
     app.cleanup_ctx.append(idempotency_expiry_ctx)
+    app.cleanup_ctx.append(log_flush_ctx)
     for table in ROUTE_TABLES:
         app.add_routes(table)
     return app
 
 
+ACCESS_LOGGER = "custom_fields.access"
+
+
 def configure_logging(level: int = logging.INFO) -> None:
-    """Log lines (access logs are JSON already) go to stderr."""
+    """Log lines (access logs are JSON already) go to stderr. Access lines are buffered
+    (up to 512, or `log_flush_ctx`'s period) so a busy server does not pay one write
+    per request; errors and warnings go out at once."""
     logging.basicConfig(level=level, format="%(message)s")
+    stream = logging.StreamHandler()
+    stream.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger(ACCESS_LOGGER)
+    access.addHandler(logging.handlers.MemoryHandler(512, logging.WARNING, stream))
+    access.propagate = False
+
+
+async def log_flush_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Flush buffered log handlers twice a second, and on shutdown."""
+    def flush() -> None:
+        for handler in logging.getLogger(ACCESS_LOGGER).handlers:
+            handler.flush()
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            flush()
+
+    task = asyncio.get_running_loop().create_task(loop())
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    flush()

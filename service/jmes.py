@@ -9,13 +9,14 @@ the wrong type) are reported with their own code. Nothing here raises anything b
 
 import math
 import warnings
-from collections import OrderedDict
 from typing import Any
 
 import jmespath
 from jmespath import exceptions as jexc
 from jmespath.functions import Functions
 from jmespath.parser import ParsedResult
+
+from service.lru import LRU
 
 FUNCTION_TABLE = Functions.FUNCTION_TABLE
 
@@ -117,11 +118,10 @@ def compile_expression(expression: str) -> Compiled:
 
 
 class ExpressionCache:
-    """Compiled expressions by text, least recently used evicted first."""
+    """Compiled expressions (and compile errors) by text, least recently used evicted first."""
 
     def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._entries: OrderedDict[str, Compiled | ExpressionError] = OrderedDict()
+        self._entries: LRU[Compiled | ExpressionError] = LRU(size)
 
     def compile(self, expression: str) -> Compiled:
         entry = self._entries.get(expression)
@@ -130,11 +130,7 @@ class ExpressionCache:
                 entry = compile_expression(expression)
             except ExpressionError as exc:
                 entry = exc
-            self._entries[expression] = entry
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(expression)
+            self._entries.put(expression, entry)
         if isinstance(entry, ExpressionError):
             raise entry
         return entry

@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 from typing import Any
 
 from aiohttp import web
@@ -51,6 +52,17 @@ def _finite_float(text: str) -> float:
     return value
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _may_exceed_bounds(raw: bytes, max_depth: int, max_string: int) -> bool:
+    """False when the raw body alone proves every bound holds (the usual small body):
+    no string can be longer than the body, no nesting deeper than its brackets, and
+    lone surrogates can only come from \\uD800-\\uDFFF escapes."""
+    return (len(raw) > max_string or raw.count(b"[") + raw.count(b"{") > max_depth
+            or _SURROGATE_ESCAPE.search(raw) is not None)
+
+
 async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
     settings = request.app[settings_key]
     try:
@@ -65,7 +77,8 @@ async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
         value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         raise BadRequest(f"request body is not valid JSON: {exc}", code="MALFORMED_JSON") from None
-    check_bounds(value, settings.max_json_depth, settings.max_string_length)
+    if _may_exceed_bounds(raw, settings.max_json_depth, settings.max_string_length):
+        check_bounds(value, settings.max_json_depth, settings.max_string_length)
     if expect_object and not isinstance(value, dict):
         raise BadRequest("request body must be a JSON object", code="MALFORMED_JSON")
     return value

@@ -11,8 +11,12 @@ from typing import Any
 import orjson
 
 
-def dumps(value: Any) -> str:
+def dumps_bytes(value: Any) -> bytes:
     try:
-        return orjson.dumps(value).decode("utf-8")
+        return orjson.dumps(value)
     except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say
-        return json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False).encode("utf-8")
+
+
+def dumps(value: Any) -> str:
+    return dumps_bytes(value).decode("utf-8")

@@ -21,10 +21,16 @@ class Metrics:
                                           2.5, 5))
         self.events = Counter("events_appended_total", "Events committed to the log",
                               ["type"], registry=self.registry)
+        self._children: dict[tuple[str, str, int], tuple] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:  # label lookups cost more than the counting itself
+            children = self._children[key] = (self.requests.labels(method, route, str(status)),
+                                              self.latency.labels(method, route))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def count_events(self, committed: list[StoredEvent]) -> None:
         for stored in committed:

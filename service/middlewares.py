@@ -15,7 +15,7 @@ from service.auth import principal_key
 from service.errors import DomainError
 from service.problems import problem_response
 
-access_log = logging.getLogger("custom_fields.access")
+access_log = logging.getLogger("custom_fields.access")  # see app.configure_logging
 error_log = logging.getLogger("custom_fields.error")
 
 REQUEST_ID_HEADER = "X-Request-Id"

@@ -9,19 +9,35 @@ read answers that cost several queries.
 """
 
 import sqlite3
-from collections import OrderedDict
+import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from aiohttp import web
 
+from service.lru import LRU
+
 
 class ChangeWatcher:
-    def __init__(self, path: str) -> None:
+    """The database's change counter. Read at most once per `window` seconds: a commit of
+    this server's own writer marks it stale at once (`committed`, a commit listener), a
+    commit from another process (the CLI) is seen within the window."""
+
+    def __init__(self, path: str, window: float = 0.002) -> None:
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._window = window
+        self._version = -1
+        self._read_at = float("-inf")
 
     def version(self) -> int:
-        return self._conn.execute("PRAGMA data_version").fetchone()[0]
+        now = time.monotonic()
+        if now - self._read_at > self._window:
+            self._version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            self._read_at = now
+        return self._version
+
+    def committed(self, _events: object = None) -> None:
+        self._read_at = float("-inf")
 
     def close(self) -> None:
         self._conn.close()
@@ -32,23 +48,18 @@ class ReadCache:
 
     def __init__(self, watcher: ChangeWatcher, size: int = 4096) -> None:
         self.watcher = watcher
-        self._size = size
-        self._entries: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        self._entries: LRU[tuple[int, Any]] = LRU(size)
         self.hits = self.misses = 0
 
     async def get(self, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
         version = self.watcher.version()
         entry = self._entries.get(key)
         if entry is not None and entry[0] == version:
-            self._entries.move_to_end(key)
             self.hits += 1
             return entry[1]
         self.misses += 1
         value = await compute()
-        self._entries[key] = (version, value)
-        self._entries.move_to_end(key)
-        if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+        self._entries.put(key, (version, value))
         return value
 
 

@@ -4,7 +4,7 @@ check the result against the field's type. Failures are per field, never per req
 import math
 from typing import Any
 
-from service.jmes import ExpressionCache, ExpressionError
+from service.jmes import Compiled, ExpressionCache, ExpressionError, evaluate
 
 
 class ValueError_(Exception):
@@ -74,13 +74,26 @@ def check_type(field_type: str, value: Any, options: dict[str, str]) -> Any:
     return _as_text(value)
 
 
-def resolve(expressions: ExpressionCache, json_path: str | None, field_type: str,
+def compile_mapping(expressions: ExpressionCache, json_path: str | None
+                    ) -> Compiled | ExpressionError | None:
+    """The compiled effective mapping (once per request), its compile error, or None."""
+    if json_path is None:
+        return None
+    try:
+        return expressions.compile(json_path)
+    except ExpressionError as exc:
+        return exc
+
+
+def resolve(compiled: Compiled | ExpressionError | None, field_type: str,
             options: dict[str, str], document: Any) -> tuple[Any, dict[str, str] | None]:
     """(value, None) or (None, {"code", "detail"})."""
-    if json_path is None:
+    if compiled is None:
         return None, None
     try:
-        raw = expressions.evaluate(json_path, document, json_only=False)
+        if isinstance(compiled, ExpressionError):
+            raise compiled
+        raw = evaluate(compiled, document, json_only=False)
         return check_type(field_type, raw, options), None
     except (ExpressionError, ValueError_) as exc:
         return None, {"code": exc.code, "detail": exc.detail}

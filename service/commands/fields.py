@@ -186,12 +186,13 @@ def add_option(tx: WriteTransaction, *, org_id: str, field_id: str, value: str,
                color: str | None, if_match: str | None = None,
                meta: Metadata | None = None) -> dict[str, Any]:
     _, version = _multiselect(tx, org_id, field_id, if_match)
-    existing = option_rows(tx.conn, field_id)
+    taken = tx.conn.execute("SELECT value FROM field_options WHERE field_id = ? AND value_key = ?",
+                            (field_id, value.casefold())).fetchone()
     last = tx.conn.execute("SELECT MAX(position) FROM field_options WHERE field_id = ?",
                            (field_id,)).fetchone()[0]
     [event] = _option_events(field_id, [{"value": value, "color": color}],
                              0 if last is None else last + 1,
-                             {v.casefold() for _, v, _ in existing})
+                             {taken[0].casefold()} if taken else set())
     stored = tx.append(field_stream(field_id), version, [event], org_id=org_id, metadata=meta)
     return {"id": event.option_id, "value": value, "color": color,
             "version": stored[-1].version}

@@ -12,6 +12,7 @@ from service.auth import principal
 from service.middlewares import request_id_key
 from service.errors import ValidationFailed
 from service.jsontext import dumps
+from service.lru import LRU
 
 
 def metadata(request: web.Request, source: str = "API") -> Metadata:
@@ -67,6 +68,18 @@ def paginate(rows: list[Any], limit: int, key) -> tuple[list[Any], str | None]:
     return rows, None
 
 
+query_cache_key = web.AppKey("query_cache", LRU)
+
+
 def query(request: web.Request, schema) -> dict[str, Any]:
-    """Validate the query string; parameters the schema does not know are ignored."""
-    return schema.load(dict(request.query), unknown=EXCLUDE)
+    """Validate the query string; parameters the schema does not know are ignored.
+
+    A query string validated once is remembered (the result depends on nothing else),
+    so the polling clients of the read path skip the validation; a copy is handed out."""
+    cache = request.app[query_cache_key]
+    key = (id(schema), request.query_string)
+    loaded = cache.get(key)
+    if loaded is None:
+        loaded = schema.load(dict(request.query), unknown=EXCLUDE)
+        cache.put(key, loaded)
+    return dict(loaded)

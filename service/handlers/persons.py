@@ -56,14 +56,17 @@ def _check_persons(tx: WriteTransaction, org_id: str, field_id: str) -> None:
     _persons_field_or_404(commands.load_field(tx.conn, org_id, field_id), field_id)
 
 
-def _field_write(command, **kwargs):
-    """A unit: check the field is a persons field, run the command, then snapshot."""
+def _field_write(command, snapshot: bool = True, **kwargs):
+    """A unit: check the field is a persons field, run the command, then snapshot the
+    field (or, for answers about one option, read only its version)."""
     org_id, field_id = kwargs["org_id"], kwargs["field_id"]
 
     def unit(tx: WriteTransaction) -> tuple[dict[str, Any], dict[str, Any]]:
         _check_persons(tx, org_id, field_id)
         result = command(tx, **kwargs)
-        return result, _snapshot(tx, org_id, field_id)
+        if snapshot:
+            return result, _snapshot(tx, org_id, field_id)
+        return result, {"version": tx.stream_version(commands.field_stream(field_id))}
     return unit
 
 
@@ -138,7 +141,7 @@ async def delete_field(request: web.Request) -> web.Response:
 async def add_option(request: web.Request) -> web.Response:
     data = option_schema.load(await read_json(request))
     return await perform(request, _field_write(
-        commands.add_option, org_id=principal(request).org_id,
+        commands.add_option, snapshot=False, org_id=principal(request).org_id,
         field_id=request.match_info["field_id"], value=data["value"], color=data["color"],
         if_match=if_match(request), meta=metadata(request)), _option_answer(201))
 
@@ -158,7 +161,7 @@ async def reorder_options(request: web.Request) -> web.Response:
 async def update_option(request: web.Request) -> web.Response:
     changes = option_patch_schema.load(await read_json(request))
     return await perform(request, _field_write(
-        commands.update_option, org_id=principal(request).org_id,
+        commands.update_option, snapshot=False, org_id=principal(request).org_id,
         field_id=request.match_info["field_id"], option_id=request.match_info["option_id"],
         changes=changes, if_match=if_match(request), meta=metadata(request)),
         _option_answer())
@@ -168,7 +171,7 @@ async def update_option(request: web.Request) -> web.Response:
 @needs_org_slug
 async def remove_option(request: web.Request) -> web.Response:
     return await perform(request, _field_write(
-        commands.remove_option, org_id=principal(request).org_id,
+        commands.remove_option, snapshot=False, org_id=principal(request).org_id,
         field_id=request.match_info["field_id"], option_id=request.match_info["option_id"],
         if_match=if_match(request), meta=metadata(request)),
         lambda r: (204, None, etag(r[1]["version"])))

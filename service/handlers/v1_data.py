@@ -17,11 +17,11 @@ from service.handlers.common import (decode_cursor, json_response, page_limit, p
 from service.handlers.v1_connectors import own_connector
 from service.jmes import ExpressionError, value_type
 from service.jsonbody import read_json
-from service.jsontext import dumps
+from service.jsontext import dumps_bytes
 from service.readcache import read_cache_key
 from service.schemas.v1 import (ConnectorModelQuerySchema, PreviewSchema, ScopeQuerySchema,
                                 ValuesQuerySchema)
-from service.values import resolve
+from service.values import compile_mapping, resolve
 
 routes = web.RouteTableDef()
 preview_schema, scope_schema = PreviewSchema(), ScopeQuerySchema()
@@ -121,7 +121,7 @@ async def _connector_fields(request: web.Request, params: dict[str, Any]):
 async def configuration(request: web.Request) -> web.Response:
     params = query(request, connector_model_schema)
 
-    async def compute() -> str:
+    async def compute() -> bytes:
         connector, rows = await _connector_fields(request, params)
         fields = []
         for row in rows:
@@ -132,7 +132,7 @@ async def configuration(request: web.Request) -> web.Response:
                 "model": row["model"], "json_path": json_path, "source": source,
                 "mapping_id": mapping_id,
             })
-        return dumps({
+        return dumps_bytes({
             "connector_token": connector["token"],
             "integration_slug": connector["integration_slug"],
             "category": params["category"], "model": params["model"], "fields": fields,
@@ -140,7 +140,7 @@ async def configuration(request: web.Request) -> web.Response:
 
     key = ("configuration", principal(request).org_id, params["connector_token"],
            params["category"], params["model"])
-    return web.Response(text=await request.app[read_cache_key].get(key, compute),
+    return web.Response(body=await request.app[read_cache_key].get(key, compute),
                         content_type="application/json")
 
 
@@ -154,14 +154,14 @@ async def values(request: web.Request) -> web.Response:
         decode_cursor(params["cursor"]), limit + 1)
     records, cursor = paginate(records, limit, lambda r: r["remote_id"])
     expressions = request.app[expressions_key]
-    plan = [(row["name"], _effective(row)[0], row["type"],
+    plan = [(row["name"], compile_mapping(expressions, _effective(row)[0]), row["type"],
              {o["value"].casefold(): o["value"] for o in row["options"]}) for row in rows]
     body = []
     for record in records:
         document = loads(record["data"])
         resolved, errors = {}, {}
-        for name, json_path, field_type, options in plan:
-            value, error = resolve(expressions, json_path, field_type, options, document)
+        for name, compiled, field_type, options in plan:
+            value, error = resolve(compiled, field_type, options, document)
             resolved[name] = value
             if error is not None:
                 errors[name] = error

@@ -12,7 +12,7 @@ from service.errors import NotFound
 from service.handlers.common import (decode_cursor, json_response, metadata, page_limit,
                                      paginate, query)
 from service.jsonbody import read_json
-from service.jsontext import dumps
+from service.jsontext import dumps_bytes
 from service.readcache import read_cache_key
 from service.writes import etag, if_match, perform
 from service.representations import v1_field
@@ -38,16 +38,17 @@ async def list_fields(request: web.Request) -> web.Response:
     limit = page_limit(request, params["limit"])
     org_id = principal(request).org_id
 
-    async def compute() -> str:
+    async def compute() -> bytes:
         rows = await queries.list_fields(
             request.app[store_key].reader, org_id, category=params["category"],
             model=params["model"], source=params["source"], type_=params["type"],
             after=decode_cursor(params["cursor"]), limit=limit + 1)
         rows, cursor = paginate(rows, limit, lambda f: f["id"])
-        return dumps({"custom_fields": [v1_field(f) for f in rows], "next_cursor": cursor})
+        return dumps_bytes({"custom_fields": [v1_field(f) for f in rows],
+                            "next_cursor": cursor})
 
     key = ("v1-fields", org_id, limit, *sorted(params.items()))
-    return web.Response(text=await request.app[read_cache_key].get(key, compute),
+    return web.Response(body=await request.app[read_cache_key].get(key, compute),
                         content_type="application/json")
 
 
