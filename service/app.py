@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import logging.handlers
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -20,7 +20,7 @@ from service.jmes import ExpressionCache
 from service.lru import LRU
 from service.metrics import Metrics
 from service.openapi import openapi_cache_key, openapi_routes
-from service.middlewares import error_middleware, observe_middleware
+from service.middlewares import access_log, error_middleware, observe_middleware
 from service.readcache import ChangeWatcher, ReadCache, read_cache_key
 from service.ratelimit import RateLimiter, rate_limit_middleware, rate_limiter_key
 from service.settings import Settings
@@ -46,20 +46,37 @@ async def store_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
-async def idempotency_expiry_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Forget idempotency records older than the TTL, hourly, in the background."""
-    async def expire() -> None:
-        while True:
-            hours = app[settings_key].idempotency_ttl_hours
-            cutoff = (datetime.now(UTC) - timedelta(hours=hours)).strftime(
-                "%Y-%m-%dT%H:%M:%S.%fZ")
-            await app[store_key].write(partial(expire_idempotency_keys, before=cutoff))
-            await asyncio.sleep(3600)
+Job = Callable[[web.Application], Awaitable[None]]
 
-    task = asyncio.get_running_loop().create_task(expire())
-    yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+
+def every(seconds: float, job: Job, *, at_exit: bool = False):
+    """A cleanup context running `job` now and then every `seconds` in the background
+    (and once more on shutdown with `at_exit`), cancelled with the app."""
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await job(app)
+                await asyncio.sleep(seconds)
+
+        task = asyncio.get_running_loop().create_task(loop())
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if at_exit:
+            await job(app)
+    return context
+
+
+async def expire_idempotency(app: web.Application) -> None:
+    """Forget idempotency records older than the TTL."""
+    hours = app[settings_key].idempotency_ttl_hours
+    cutoff = (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    await app[store_key].write(partial(expire_idempotency_keys, before=cutoff))
+
+
+async def flush_access_log(app: web.Application) -> None:
+    for handler in access_log.handlers:
+        handler.flush()
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -77,41 +94,19 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[query_cache_key] = LRU(2048)
     app[rate_limiter_key] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app.cleanup_ctx.append(store_ctx)
-    app.cleanup_ctx.append(idempotency_expiry_ctx)
-    app.cleanup_ctx.append(log_flush_ctx)
+    app.cleanup_ctx.append(every(3600, expire_idempotency))
+    app.cleanup_ctx.append(every(0.5, flush_access_log, at_exit=True))
     for table in ROUTE_TABLES:
         app.add_routes(table)
     return app
 
 
-ACCESS_LOGGER = "custom_fields.access"
-
-
 def configure_logging(level: int = logging.INFO) -> None:
     """Log lines (access logs are JSON already) go to stderr. Access lines are buffered
-    (up to 512, or `log_flush_ctx`'s period) so a busy server does not pay one write
-    per request; errors and warnings go out at once."""
+    (up to 512, flushed by `flush_access_log` twice a second) so a busy server does not
+    pay one write per request; errors and warnings go out at once."""
     logging.basicConfig(level=level, format="%(message)s")
     stream = logging.StreamHandler()
     stream.setFormatter(logging.Formatter("%(message)s"))
-    access = logging.getLogger(ACCESS_LOGGER)
-    access.addHandler(logging.handlers.MemoryHandler(512, logging.WARNING, stream))
-    access.propagate = False
-
-
-async def log_flush_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Flush buffered log handlers twice a second, and on shutdown."""
-    def flush() -> None:
-        for handler in logging.getLogger(ACCESS_LOGGER).handlers:
-            handler.flush()
-
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            flush()
-
-    task = asyncio.get_running_loop().create_task(loop())
-    yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    flush()
+    access_log.addHandler(logging.handlers.MemoryHandler(512, logging.WARNING, stream))
+    access_log.propagate = False
