@@ -2,13 +2,13 @@
 
 import asyncio
 import logging
-import logging.handlers
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from aiohttp import web
 
+from service.accesslog import AccessLog, access_log_key
 from service.appkeys import (catalogue_key, expressions_key, metrics_key, settings_key,
                              store_key)
 from service.auth import auth_middleware
@@ -20,7 +20,7 @@ from service.jmes import ExpressionCache
 from service.lru import LRU
 from service.metrics import Metrics
 from service.openapi import openapi_cache_key, openapi_routes
-from service.middlewares import access_log, error_middleware, observe_middleware
+from service.middlewares import error_middleware, observe_middleware
 from service.readcache import ChangeWatcher, ReadCache, read_cache_key
 from service.ratelimit import RateLimiter, rate_limit_middleware, rate_limiter_key
 from service.settings import Settings
@@ -75,8 +75,7 @@ async def expire_idempotency(app: web.Application) -> None:
 
 
 async def flush_access_log(app: web.Application) -> None:
-    for handler in access_log.handlers:
-        handler.flush()
+    app[access_log_key].flush()
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -89,6 +88,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[settings_key] = settings
     app[catalogue_key] = Catalogue.load()
     app[metrics_key] = Metrics()
+    app[access_log_key] = AccessLog()
     app[expressions_key] = ExpressionCache(settings.expression_cache_size)
     app[openapi_cache_key] = {}
     app[query_cache_key] = LRU(2048)
@@ -102,11 +102,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Log lines (access logs are JSON already) go to stderr. Access lines are buffered
-    (up to 512, flushed by `flush_access_log` twice a second) so a busy server does not
-    pay one write per request; errors and warnings go out at once."""
+    """Log lines go to stderr; JSON access lines too, through `AccessLog`."""
     logging.basicConfig(level=level, format="%(message)s")
-    stream = logging.StreamHandler()
-    stream.setFormatter(logging.Formatter("%(message)s"))
-    access_log.addHandler(logging.handlers.MemoryHandler(512, logging.WARNING, stream))
-    access_log.propagate = False

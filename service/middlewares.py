@@ -1,6 +1,5 @@
 """Middlewares: request ids, JSON access logs and metrics, and errors as problem+json."""
 
-import json
 import logging
 import re
 import time
@@ -10,12 +9,12 @@ from aiohttp import web
 from marshmallow import ValidationError
 
 from events import ConcurrencyConflict
+from service.accesslog import access_log_key
 from service.appkeys import metrics_key
 from service.auth import principal_key
 from service.errors import DomainError
 from service.problems import problem_response
 
-access_log = logging.getLogger("custom_fields.access")  # see app.configure_logging
 error_log = logging.getLogger("custom_fields.error")
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -45,13 +44,14 @@ async def observe_middleware(request: web.Request, handler):
         elapsed = time.perf_counter() - started
         route = route_name(request)
         request.app[metrics_key].observe(request.method, route, status, elapsed)
-        if access_log.isEnabledFor(logging.INFO):
+        log = request.app[access_log_key]
+        if log.enabled:
             who = request.get(principal_key)
-            access_log.info(json.dumps({
+            log.write({
                 "request_id": request_id, "method": request.method, "path": request.path,
                 "route": route, "status": status, "ms": round(elapsed * 1000, 3),
                 "org": who.org_slug if who else None,
-            }))
+            })
 
 
 def _http_exception_problem(exc: web.HTTPException, request: web.Request) -> web.Response:
