@@ -1,6 +1,6 @@
 """The envelope every stored event travels in (DESIGN section 7)."""
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from events.types import Event
@@ -16,7 +16,9 @@ class Metadata:
     idempotency_key: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in (("key_id", self.key_id), ("request_id", self.request_id),
+                                  ("source", self.source),
+                                  ("idempotency_key", self.idempotency_key)) if v is not None}
 
 
 @dataclass(frozen=True, slots=True)

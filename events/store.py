@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 import aiosqlite
-import uuid6
 
 from events import log
 from events.canonical import canonical_json, chain_hash
 from events.envelope import Metadata, StoredEvent, hashed_body
 from events.errors import ConcurrencyConflict
+from events.ids import uuid7
 from events.types import Event
 
 T = TypeVar("T")
@@ -89,7 +89,7 @@ class WriteTransaction:
             seq += 1
             version += 1
             recorded_at = max(self._clock(), last_time)
-            event_id = str(uuid6.uuid7())
+            event_id = uuid7()
             data = event.to_data()
             body = hashed_body(seq, event_id, org_id, stream_id, version, event.type_name,
                                    event.schema_version, data, meta, recorded_at)

@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 
-import uuid6
+from events.ids import uuid7
 
 KEY_PREFIX = "cfk_"
 CONNECTOR_TOKEN_PREFIX = "cft_"
@@ -11,7 +11,7 @@ CONNECTOR_TOKEN_PREFIX = "cft_"
 
 def new_id() -> str:
     """A UUIDv7: time-ordered, so ids sort by creation."""
-    return str(uuid6.uuid7())
+    return uuid7()
 
 
 def new_api_key() -> str:

@@ -3,12 +3,12 @@
 import logging
 import re
 import time
-import uuid
 
 from aiohttp import web
 from marshmallow import ValidationError
 
 from events import ConcurrencyConflict
+from events.ids import uuid7_hex
 from service.accesslog import access_log_key
 from service.appkeys import metrics_key
 from service.auth import principal_key
@@ -31,7 +31,7 @@ def route_name(request: web.Request) -> str:
 async def observe_middleware(request: web.Request, handler):
     """Assign the request id, then log and count the answer, whatever it is."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request_id = incoming if _REQUEST_ID.match(incoming) else uuid7_hex()
     request[request_id_key] = request_id
     started = time.perf_counter()
     status = 500
