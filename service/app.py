@@ -20,7 +20,8 @@ from service.jmes import ExpressionCache
 from service.lru import LRU
 from service.metrics import Metrics
 from service.openapi import openapi_cache_key, openapi_routes
-from service.middlewares import error_middleware, observe_middleware
+from service.middlewares import (error_middleware, observe_middleware, request_ids,
+                                 request_ids_key)
 from service.readcache import ChangeWatcher, ReadCache, read_cache_key
 from service.ratelimit import RateLimiter, rate_limit_middleware, rate_limiter_key
 from service.settings import Settings
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[catalogue_key] = Catalogue.load()
     app[metrics_key] = Metrics()
     app[access_log_key] = AccessLog()
+    app[request_ids_key] = request_ids()
     app[expressions_key] = ExpressionCache(settings.expression_cache_size)
     app[openapi_cache_key] = {}
     app[query_cache_key] = LRU(2048)
