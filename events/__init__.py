@@ -6,7 +6,7 @@ Nothing here knows about projections or HTTP; `projections` and `service` build 
 from events.envelope import Metadata, StoredEvent
 from events.errors import ConcurrencyConflict, EventStoreError
 from events.store import EventStore, WriteTransaction
-from events.types import Event, event_class, registered_types
+from events.types import Event, event_class
 
 __all__ = [
     "ConcurrencyConflict",
@@ -17,5 +17,4 @@ __all__ = [
     "StoredEvent",
     "WriteTransaction",
     "event_class",
-    "registered_types",
 ]

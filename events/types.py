@@ -51,10 +51,6 @@ def event_class(name: str) -> type[Event]:
         raise UnknownEventType(name) from None
 
 
-def registered_types() -> dict[str, type[Event]]:
-    return dict(_REGISTRY)
-
-
 def from_data(name: str, data: dict[str, Any]) -> Event:
     """The typed event; keys the type does not declare are ignored."""
     cls = event_class(name)

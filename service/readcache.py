@@ -49,15 +49,12 @@ class ReadCache:
     def __init__(self, watcher: ChangeWatcher, size: int = 4096) -> None:
         self.watcher = watcher
         self._entries: LRU[tuple[int, Any]] = LRU(size)
-        self.hits = self.misses = 0
 
     async def get(self, key: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
         version = self.watcher.version()
         entry = self._entries.get(key)
         if entry is not None and entry[0] == version:
-            self.hits += 1
             return entry[1]
-        self.misses += 1
         value = await compute()
         self._entries.put(key, (version, value))
         return value

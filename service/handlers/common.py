@@ -21,14 +21,6 @@ def metadata(request: web.Request, source: str = "API") -> Metadata:
                     idempotency_key=request.headers.get("Idempotency-Key"))
 
 
-def required_query(request: web.Request, *names: str) -> list[str]:
-    missing = [n for n in names if not request.query.get(n)]
-    if missing:
-        raise ValidationFailed("missing query parameter(s): " + ", ".join(missing),
-                               errors={n: ["Missing data for required field."] for n in missing})
-    return [request.query[n] for n in names]
-
-
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None
                   ) -> web.Response:
     return web.json_response(body, status=status, headers=headers, dumps=dumps)
