@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import orjson
@@ -15,13 +16,29 @@ def canonical_json(value: Any) -> str:
                       allow_nan=False)
 
 
+# orjson reads an integer beyond 64 bits as a float, silently: text with a run of 19 or
+# more digits goes to the standard parser, which keeps every digit.
+_LONG_NUMBER = re.compile(r"\d{19,}")
+_LONG_NUMBER_BYTES = re.compile(rb"\d{19,}")
+
+
+def fast_loads(text: str | bytes) -> tuple[bool, Any]:
+    """(True, value) parsed by orjson, or (False, None) when the text holds a number
+    orjson would round or something orjson refuses (the caller then uses `json`)."""
+    pattern = _LONG_NUMBER_BYTES if isinstance(text, bytes) else _LONG_NUMBER
+    if pattern.search(text) is None:
+        try:
+            return True, orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return False, None
+
+
 def loads(text: str | bytes) -> Any:
-    """Parse JSON quickly (orjson); the standard parser takes what orjson refuses to
-    hold, such as integers beyond 64 bits."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    """Parse JSON quickly (orjson) unless it holds a number orjson would round; the
+    standard parser also takes what orjson refuses."""
+    parsed, value = fast_loads(text)
+    return value if parsed else json.loads(text)
 
 
 def sha256_hex(text: str) -> str:

@@ -1088,3 +1088,16 @@ async def test_a_sync_of_a_new_connector_shows_in_its_raw_data(client, tenant):
                          category="ATS", model="candidate")
     assert await ok(raw) == {"cand": 1}
 
+
+
+async def test_integers_beyond_64_bits_keep_every_digit(client, tenant):
+    big = 123456789012345678901234567890
+    inline = await ok(await preview(client, tenant, "id", raw_data={"id": big}))
+    assert inline["resolved_value"] == big
+    await ok(await sync(client, tenant, [{"remote_id": "big", "data": {"id": big}}]))
+    synced = await ok(await preview(client, tenant, "id",
+                                    connector_token=tenant.connector_token))
+    assert synced["resolved_value"] == big
+    raw = await client.get("/api/v1/custom-fields/raw-data", headers=tenant.headers,
+                           params={**EMPLOYEE, "connector_token": tenant.connector_token})
+    assert str(big) in await raw.text()
