@@ -3,8 +3,8 @@
 import itertools
 import logging
 import re
-from collections.abc import Iterator
 import time
+from collections.abc import Iterator
 
 from aiohttp import web
 from marshmallow import ValidationError
@@ -28,6 +28,8 @@ def request_ids() -> Iterator[str]:
     """An app's request ids: a UUIDv7 made at start, then a counter (unique, and cheap)."""
     prefix = uuid7_hex()
     return (f"{prefix}-{n:x}" for n in itertools.count(1))
+
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
