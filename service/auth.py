@@ -60,15 +60,17 @@ async def authenticate(request: web.Request) -> Principal:
     key_hash = hash_key(key.strip())
     reader = request.app[store_key].reader
 
-    async def lookup() -> tuple | None:
+    async def lookup() -> tuple[str, Principal] | None:
         rows = await reader.execute_fetchall(KEY_LOOKUP, (key_hash,))
-        return tuple(rows[0]) if rows else None
+        if not rows:
+            return None
+        key_id, org_id, stored_hash, org_slug = rows[0]
+        return stored_hash, Principal(key_id, org_id, org_slug)
 
-    row = await request.app[read_cache_key].get(("api-key", key_hash), lookup)
-    if row is None or not hmac.compare_digest(row[2], key_hash):
+    found = await request.app[read_cache_key].get(("api-key", key_hash), lookup)
+    if found is None or not hmac.compare_digest(found[0], key_hash):
         raise Unauthorized("the API key is not valid or has been revoked", headers=CHALLENGE)
-    key_id, org_id, _, org_slug = row
-    return Principal(key_id, org_id, org_slug)
+    return found[1]
 
 
 @web.middleware

@@ -47,7 +47,7 @@ async def list_fields(request: web.Request) -> web.Response:
         return dumps_bytes({"custom_fields": [v1_field(f) for f in rows],
                             "next_cursor": cursor})
 
-    key = ("v1-fields", org_id, limit, *sorted(params.items()))
+    key = ("v1-fields", org_id, request.query_string)  # the parameters come from it alone
     return web.Response(body=await request.app[read_cache_key].get(key, compute),
                         content_type="application/json")
 
