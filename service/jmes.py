@@ -144,19 +144,16 @@ class ExpressionCache:
 
 def _finite(value: Any) -> Any:
     """JSON has no NaN or Infinity (`to_number('NaN')` makes one): refuse such a result."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ExpressionError("NON_FINITE_NUMBER",
-                              f"the expression gives {value}, which JSON cannot represent")
-    if isinstance(value, (list, dict)):
-        stack = [value]
-        while stack:
-            item = stack.pop()
-            for child in item.values() if isinstance(item, dict) else item:
-                if isinstance(child, float) and not math.isfinite(child):
-                    raise ExpressionError("NON_FINITE_NUMBER", "the expression gives a "
-                                          "non-finite number, which JSON cannot represent")
-                if isinstance(child, (list, dict)):
-                    stack.append(child)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ExpressionError("NON_FINITE_NUMBER",
+                                  f"the expression gives {item}, which JSON cannot represent")
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return value
 
 

@@ -17,27 +17,23 @@ class ValueError_(Exception):
 
 
 def _as_number(value: Any) -> int | float:
+    """A number as is, a numeric string as the number it spells; finite either way."""
     if isinstance(value, bool):
         raise ValueError_("TYPE_MISMATCH", "a boolean is not a number")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError_("TYPE_MISMATCH", f"{value} is not a finite number")
-        return value
+    number = value
     if isinstance(value, str):
-        text = value.strip()
         try:
-            number = int(text)
+            number = int(value.strip())
         except ValueError:
             try:
-                number = float(text)
+                number = float(value.strip())
             except ValueError:
                 raise ValueError_("TYPE_MISMATCH", f"{value!r} is not a number") from None
-        if isinstance(number, float) and not math.isfinite(number):
-            raise ValueError_("TYPE_MISMATCH", f"{value!r} is not a finite number")
-        return number
-    raise ValueError_("TYPE_MISMATCH", f"a {type(value).__name__} is not a number")
+    elif not isinstance(value, (int, float)):
+        raise ValueError_("TYPE_MISMATCH", f"a {type(value).__name__} is not a number")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise ValueError_("TYPE_MISMATCH", f"{value!r} is not a finite number")
+    return number
 
 
 def _as_text(value: Any) -> str:

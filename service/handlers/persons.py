@@ -126,14 +126,10 @@ async def update_field(request: web.Request) -> web.Response:
 @routes.delete("/custom-fields/{field_id}")
 @needs_org_slug
 async def delete_field(request: web.Request) -> web.Response:
-    org_id, field_id = principal(request).org_id, request.match_info["field_id"]
-    delete = partial(commands.delete_field, org_id=org_id, field_id=field_id,
-                     if_match=if_match(request), meta=metadata(request))
-
-    def unit(tx: WriteTransaction) -> dict[str, Any]:
-        _check_persons(tx, org_id, field_id)
-        return delete(tx)
-    return await perform(request, unit, lambda r: (204, None, {}))
+    return await perform(request, _field_write(
+        commands.delete_field, snapshot=False, org_id=principal(request).org_id,
+        field_id=request.match_info["field_id"], if_match=if_match(request),
+        meta=metadata(request)), lambda r: (204, None, {}))
 
 
 @routes.post("/custom-fields/{field_id}/options")
