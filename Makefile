@@ -20,7 +20,8 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m pyflakes events projections service tests bench
+	$(PY) -m ruff check events projections service tests bench
+	$(PY) -m mypy
 
 bench: $(STAMP)
 	$(PY) -m bench.run

@@ -12,10 +12,11 @@ and syncs. Every event is made by the service's own command functions, so the ev
 their stream versions and the live projections are exactly those the API would write.
 
 It is fast because it skips everything around the commands: no HTTP, no event store
-writer thread, no transaction per event. One `events.store.WriteTransaction` per big
+writer thread, no transaction per event. One `SqliteWriteTransaction` per big
 `BEGIN IMMEDIATE ... COMMIT` on a `synchronous=OFF` connection, with the real projector
-(`projections.project`) applied inline. Recorded times come from a synthetic clock that
-spreads the events over the last 30 days, so `replay --until TIME` has a past to go to.
+and decision queries of the SQLite backend applied inline. Recorded times come from a
+synthetic clock that spreads the events over the last 30 days, so `replay --until TIME`
+has a past to go to.
 
 Prints one JSON line: {"events": N, "seconds": ..., "events_per_second": ..., "db": PATH}.
 The database must not exist yet (or hold no events).
@@ -31,15 +32,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from events import Metadata, log
-from events.store import WriteTransaction
-from projections import create_projection_tables, project
-from service.catalogue import Catalogue
-from service.commands import fields as field_cmds
-from service.commands import mappings as mapping_cmds
-from service.commands import sync as sync_cmds
-from service.commands import tenancy
-from service.tables import create_service_tables
+from events import Metadata
+from events.clock import iso_utc
+from events.sqlite import log, schema
+from events.sqlite.transaction import SqliteWriteTransaction
+from projections.sqlite.decisions import SqliteDecisions
+from projections.sqlite.projector import project
+from projections.sqlite.schema import create_tables as create_side_tables
+from service.commands import Command, Context
+from service.commands.fields import CreateField, DeleteField, UpdateField
+from service.commands.mappings import CreateMapping, DeleteMapping, UpdateMapping
+from service.commands.options import AddOption, RemoveOption, ReorderOptions, UpdateOption
+from service.commands.sync import SyncRecords
+from service.commands.tenancy import (
+    CreateConnector,
+    CreateOrganization,
+    EnableIntegrations,
+    IssueKey,
+    RevokeKey,
+)
+from service.keys import option_key
+from service.settings import Settings
 
 NUMBER_FORMATS = ("number", "percent", "USD", "EUR", "JPY", "CAD", "AUD", "CNY", "unformatted")
 COLORS = [None, "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
@@ -85,7 +98,7 @@ class Clock:
 
     def __call__(self) -> str:
         self.now += self.step
-        return self.now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return iso_utc(self.now)
 
 
 class Generator:
@@ -94,18 +107,20 @@ class Generator:
         self.target = target
         self.per_transaction = per_transaction
         self.rng = random.Random(seed)
-        self.catalogue = Catalogue.load()
+        self.ctx = Context.from_settings(Settings())
+        self.catalogue = self.ctx.catalogue
         self.clock = Clock(target)
         self.orgs: list[Org] = []
         self.written = 0
-        self.tx: WriteTransaction | None = None
+        self.tx: SqliteWriteTransaction | None = None
         self.meta = Metadata(source="bench")
 
     # --- transactions ---------------------------------------------------------------------
 
     def _begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
-        self.tx = WriteTransaction(self.conn, log.head(self.conn), [project], self.clock)
+        self.tx = SqliteWriteTransaction(self.conn, log.head(self.conn), [project], self.clock,
+                                         SqliteDecisions(self.conn))
 
     def _commit(self) -> None:
         assert self.tx is not None
@@ -116,9 +131,9 @@ class Generator:
     def count(self) -> int:
         return self.written + (len(self.tx.appended) if self.tx else 0)
 
-    def run(self, command: Callable, **kwargs):
+    def run(self, command: Command):
         assert self.tx is not None
-        return command(self.tx, meta=self.meta, **kwargs)
+        return command.unit(self.ctx, self.meta)(self.tx)
 
     def generate(self) -> int:
         self._begin()
@@ -177,15 +192,13 @@ class Generator:
 
     def new_org(self, remaining: int) -> None:
         slug = f"org-{len(self.orgs) + 1:04d}"
-        created = self.run(tenancy.create_organization, slug=slug,
-                           name=f"Organization {len(self.orgs) + 1}")
+        created = self.run(CreateOrganization(slug, f"Organization {len(self.orgs) + 1}"))
         org = Org(created["id"], slug, [])
         self.orgs.append(org)
         if remaining > 40:
             slugs = list(self.catalogue.integrations)
             org.integrations = self.rng.sample(slugs, self.rng.randint(3, len(slugs)))
-            self.run(tenancy.enable_integrations, org_slug=slug, slugs=org.integrations,
-                     catalogue=self.catalogue)
+            self.run(EnableIntegrations(slug, tuple(org.integrations)))
             for _ in range(2):
                 self.key(org)
             for integration in org.integrations[:3]:
@@ -193,16 +206,15 @@ class Generator:
 
     def key(self, org: Org) -> None:
         if org.keys and self.rng.random() < 0.3:
-            self.run(tenancy.revoke_key, key_id=org.keys.pop(0))
+            self.run(RevokeKey(org.keys.pop(0)))
         else:
-            org.keys.append(self.run(tenancy.issue_key, org_slug=org.slug)["id"])
+            org.keys.append(self.run(IssueKey(org.slug))["id"])
 
     def new_connector(self, org: Org, integration: str | None = None) -> None:
         if not org.integrations:
             return self.key(org)
         integration = integration or self.rng.choice(org.integrations)
-        created = self.run(tenancy.create_connector, org_id=org.id,
-                           integration_slug=integration, name=None, catalogue=self.catalogue)
+        created = self.run(CreateConnector(integration, org_id=org.id))
         org.connectors.append((created["id"], created["connector_token"], integration))
 
     def _categories(self, org: Org) -> list[str]:
@@ -221,13 +233,12 @@ class Generator:
             options = [{"value": v, "color": rng.choice(COLORS)} for v in values]
         number_format = ({"format": rng.choice(NUMBER_FORMATS), "decimal": rng.randint(0, 4)}
                          if type_ == "number" and rng.random() < 0.7 else None)
-        created = self.run(
-            field_cmds.create_field, org_id=org.id, catalogue=self.catalogue,
-            category=category, model=model,
+        created = self.run(CreateField(
+            org_id=org.id, category=category, model=model,
             name=f"{rng.choice(FIELD_WORDS)}_{org.names}",
             description=rng.choice([None, "Synced from the HR system", "Set by admins"]),
             type=type_, options=options, number_format=number_format,
-            source=rng.choice(SOURCES))
+            source=rng.choice(SOURCES)))
         org.fields.append(Field(created["id"], category, type_, list(created["options"])))
 
     def _some(self, org: Org, wanted: Callable[[Field], object]) -> Field | None:
@@ -248,20 +259,17 @@ class Generator:
         f = rng.choice(org.fields)
         serving = [i for i in org.integrations if self.catalogue.serves(i, f.category)]
         connectors = [c for c in org.connectors if self.catalogue.serves(c[2], f.category)]
-        taken = set(self.conn.execute(
-            "SELECT coalesce(integration_slug, connector_id) FROM mappings WHERE field_id = ?",
-            (f.id,)).fetchall())
-        serving = [i for i in serving if (i,) not in taken]
-        connectors = [c for c in connectors if (c[0],) not in taken]
+        state = self.tx.state
+        serving = [i for i in serving if not state.has_mapping(f.id, integration_slug=i)]
+        connectors = [c for c in connectors if not state.has_mapping(f.id, connector_id=c[0])]
         if connectors and (not serving or rng.random() < 0.3):
             scope = {"integration_slug": None, "connector_token": rng.choice(connectors)[1]}
         elif serving:
             scope = {"integration_slug": rng.choice(serving), "connector_token": None}
         else:
             return self.new_field(org)
-        created = self.run(mapping_cmds.create_mapping, org_id=org.id,
-                           catalogue=self.catalogue, custom_field_id=f.id,
-                           json_path=self._json_path(), **scope)
+        created = self.run(CreateMapping(org_id=org.id, custom_field_id=f.id,
+                                         json_path=self._json_path(), **scope))
         f.mappings.append(created["id"])
 
     def mapping_update(self, org: Org) -> None:
@@ -269,20 +277,18 @@ class Generator:
         if f is None:
             return self.new_mapping(org)
         mapping_id = self.rng.choice(f.mappings)
-        path = self.conn.execute("SELECT json_path FROM mappings WHERE id = ?",
-                                 (mapping_id,)).fetchone()[0]
+        path = self.tx.state.mapping(org.id, mapping_id)["json_path"]
         new_path = self._json_path()
         while new_path == path:
             new_path = self._json_path()
-        self.run(mapping_cmds.update_mapping, org_id=org.id, mapping_id=mapping_id,
-                 json_path=new_path)
+        self.run(UpdateMapping(org.id, mapping_id, new_path))
 
     def delete_mapping(self, org: Org) -> None:
         f = self._some(org, lambda f: f.mappings)
         if f is None:
             return self.new_mapping(org)
         mapping_id = f.mappings.pop(self.rng.randrange(len(f.mappings)))
-        self.run(mapping_cmds.delete_mapping, org_id=org.id, mapping_id=mapping_id)
+        self.run(DeleteMapping(org.id, mapping_id))
 
     def field_update(self, org: Org) -> None:
         if not org.fields:
@@ -293,7 +299,7 @@ class Generator:
             changes = {"name": f"{self.rng.choice(FIELD_WORDS)}_{org.names}"}
         else:
             changes = {"description": f"Edited {org.names}-{self.count()}"}
-        self.run(field_cmds.update_field, org_id=org.id, field_id=f.id, changes=changes)
+        self.run(UpdateField(org.id, f.id, changes))
 
     def option_change(self, org: Org) -> None:
         rng = self.rng
@@ -302,34 +308,29 @@ class Generator:
             return self.new_field(org)
         roll = rng.random()
         if roll < 0.35 or len(f.options) < 2:
-            taken = {r[0] for r in self.conn.execute(
-                "SELECT value_key FROM field_options WHERE field_id = ?", (f.id,))}
+            taken = {o["value_key"] for o in self.tx.state.options(f.id)}
             value = rng.choice(OPTION_WORDS)
-            if value.casefold() in taken:
+            if option_key(value) in taken:
                 value = f"{value} {self.count()}"
-            added = self.run(field_cmds.add_option, org_id=org.id, field_id=f.id, value=value,
-                             color=rng.choice(COLORS))
+            added = self.run(AddOption(org.id, f.id, value, rng.choice(COLORS)))
             f.options.append(added["id"])
         elif roll < 0.65:
             option_id = rng.choice(f.options)
             color = rng.choice([c for c in COLORS if c is not None])
-            current = self.conn.execute("SELECT color FROM field_options WHERE id = ?",
-                                        (option_id,)).fetchone()[0]
+            current = next(o["color"] for o in self.tx.state.options(f.id)
+                           if o["id"] == option_id)
             changes = {"color": color} if color != current else {
                 "value": f"Renamed {self.count()}"}
-            self.run(field_cmds.update_option, org_id=org.id, field_id=f.id,
-                     option_id=option_id, changes=changes)
+            self.run(UpdateOption(org.id, f.id, option_id, changes))
         elif roll < 0.85:
             order = list(f.options)
             while order == f.options:
                 rng.shuffle(order)
-            self.run(field_cmds.reorder_options, org_id=org.id, field_id=f.id,
-                     option_ids=order)
+            self.run(ReorderOptions(org.id, f.id, order))
             f.options = order
         else:
             option_id = f.options.pop(rng.randrange(len(f.options)))
-            self.run(field_cmds.remove_option, org_id=org.id, field_id=f.id,
-                     option_id=option_id)
+            self.run(RemoveOption(org.id, f.id, option_id))
 
     def delete_field(self, org: Org, budget: int) -> None:
         """Delete a field: one event for it, one per option, one per mapping."""
@@ -338,27 +339,25 @@ class Generator:
         if len(org.fields) < 10 or 1 + len(f.options) + len(f.mappings) > budget:
             return self.new_field(org)
         org.fields.pop(index)
-        self.run(field_cmds.delete_field, org_id=org.id, field_id=f.id)
+        self.run(DeleteField(org.id, f.id))
 
     def sync(self, org: Org) -> None:
         if not org.connectors:
             return self.new_connector(org)
-        connector_id, _, integration = self.rng.choice(org.connectors)
+        _, token, integration = self.rng.choice(org.connectors)
         category = self.catalogue.integrations[integration].categories[0]
         model = self.rng.choice(self.catalogue.models(category)).slug
         records = [{"remote_id": f"r{self.rng.randint(1, 200)}",
                     "data": {"id": n, "custom_fields": {w: self.rng.randint(0, 99)
                                                         for w in FIELD_WORDS[:4]}}}
                    for n in range(self.rng.randint(1, 5))]
-        self.run(sync_cmds.ingest, org_id=org.id, connector_id=connector_id,
-                 category=category, model=model, records=records)
+        self.run(SyncRecords(org.id, token, category, model, records))
 
 
 def create_tables(conn) -> None:
     conn.execute("BEGIN IMMEDIATE")
-    log.create_log(conn)
-    create_projection_tables(conn)
-    create_service_tables(conn)
+    schema.create_log(conn)
+    create_side_tables(conn)
     conn.execute("COMMIT")
 
 
@@ -373,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     directory = os.path.dirname(os.path.abspath(args.db))
     os.makedirs(directory, exist_ok=True)
-    conn = log.connect(args.db, "OFF")
+    conn = schema.connect(args.db, "OFF")
     conn.execute("PRAGMA cache_size=-262144")  # 256 MiB: a big transaction stays in memory
     try:
         create_tables(conn)

@@ -191,7 +191,7 @@ async def _python_load(base_url: str, load: Load, duration: float,
                         await response.read()
                         if response.status >= 400:
                             counts["non_2xx"] += 1
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     counts["errors"] += 1
                     continue
                 latencies.append((time.perf_counter() - began) * 1000.0)

@@ -34,8 +34,7 @@ import aiohttp
 from bench import harness
 from bench.harness import REPO, Server, bootstrap, free_port, service_server
 from bench.load import LoadGenerator
-from bench.workloads import (POOL_PER_SECOND, WORKLOADS, Context, Row, seed_pool,
-                             setup_value_fields)
+from bench.workloads import POOL_PER_SECOND, WORKLOADS, Context, Row, seed_pool, setup_value_fields
 
 DEFAULT_OUTPUT = REPO / "docs" / "PERFORMANCE.md"
 

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import data
-from bench.harness import (REPO, SERVER_CPU, Api, Server, Tenant, cli, free_port,
-                           service_server)
+from bench.harness import REPO, SERVER_CPU, Api, Server, Tenant, cli, free_port, service_server
 from bench.load import Load, LoadGenerator, LoadResult
 
 JSON_CT = {"Content-Type": "application/json"}

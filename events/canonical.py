@@ -25,8 +25,9 @@ _LONG_NUMBER_BYTES = re.compile(rb"\d{19,}")
 def fast_loads(text: str | bytes) -> tuple[bool, Any]:
     """(True, value) parsed by orjson, or (False, None) when the text holds a number
     orjson would round or something orjson refuses (the caller then uses `json`)."""
-    pattern = _LONG_NUMBER_BYTES if isinstance(text, bytes) else _LONG_NUMBER
-    if pattern.search(text) is None:
+    long_number = (_LONG_NUMBER_BYTES.search(text) if isinstance(text, bytes)
+                   else _LONG_NUMBER.search(text))
+    if long_number is None:
         try:
             return True, orjson.loads(text)
         except orjson.JSONDecodeError:

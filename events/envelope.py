@@ -1,7 +1,7 @@
 """The envelope every stored event travels in (DESIGN section 7)."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from events.types import Event
 
@@ -63,8 +63,9 @@ class StoredEvent:
         }
 
 
-def hashed_body(seq, event_id, org_id, stream_id, version, type_, schema_version,
-                data, metadata, recorded_at) -> dict[str, Any]:
+def hashed_body(seq: int, event_id: str, org_id: str | None, stream_id: str, version: int,
+                type_: str, schema_version: int, data: dict[str, Any],
+                metadata: dict[str, Any], recorded_at: str) -> dict[str, Any]:
     return {
         "seq": seq,
         "event_id": event_id,
@@ -77,3 +78,12 @@ def hashed_body(seq, event_id, org_id, stream_id, version, type_, schema_version
         "metadata": metadata,
         "recorded_at": recorded_at,
     }
+
+
+class Replayed(NamedTuple):
+    """What a projector needs of an event: its stream version, time and typed event.
+    A rebuild decodes only this much of each row; a `StoredEvent` has the same three."""
+
+    version: int
+    recorded_at: str
+    event: Event

@@ -4,6 +4,7 @@ An event's shape lives here and nowhere else. Older stored versions are brought 
 the current one by the upcasters in `events.upcasting` when the log is read.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
@@ -12,7 +13,7 @@ from events.errors import UnknownEventType
 _REGISTRY: dict[str, type["Event"]] = {}
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # declared field names per event class
 
-E = TypeVar("E", bound=type["Event"])
+E = TypeVar("E", bound="type[Event]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class Event:
         return {name: getattr(self, name) for name in names}
 
 
-def event_type(name: str, version: int = 1):
+def event_type(name: str, version: int = 1) -> Callable[[E], E]:
     """Register a frozen dataclass as the current version of event type `name`."""
 
     def register(cls: E) -> E:
@@ -42,6 +43,11 @@ def event_type(name: str, version: int = 1):
         return cls
 
     return register
+
+
+def registered_types() -> dict[str, type[Event]]:
+    """Every declared event type by name (a copy)."""
+    return dict(_REGISTRY)
 
 
 def event_class(name: str) -> type[Event]:
@@ -121,7 +127,7 @@ class ConnectorSynced(Event):
 
 # --- fields and options (stream field:<id>) ----------------------------------------------
 
-@event_type("FieldCreated", version=2)
+@event_type("FieldCreated", version=3)
 @dataclass(frozen=True, slots=True)
 class FieldCreated(Event):
     field_id: str
@@ -133,14 +139,16 @@ class FieldCreated(Event):
     type: str
     number_format: dict[str, Any] | None
     source: str
+    name_key: str  # the name's uniqueness key, as the command computed it
 
 
-@event_type("FieldUpdated")
+@event_type("FieldUpdated", version=2)
 @dataclass(frozen=True, slots=True)
 class FieldUpdated(Event):
     field_id: str
     changes: dict[str, Any]  # only the attributes that changed, with their new values
     previous: dict[str, Any]  # the same attributes' values before
+    name_key: str | None = None  # the new name's uniqueness key, when the name changed
 
 
 @event_type("FieldDeleted")
@@ -149,7 +157,7 @@ class FieldDeleted(Event):
     field_id: str
 
 
-@event_type("OptionAdded")
+@event_type("OptionAdded", version=2)
 @dataclass(frozen=True, slots=True)
 class OptionAdded(Event):
     field_id: str
@@ -157,15 +165,17 @@ class OptionAdded(Event):
     value: str
     color: str | None
     position: int
+    value_key: str  # the value's uniqueness key within the field, as the command computed it
 
 
-@event_type("OptionUpdated")
+@event_type("OptionUpdated", version=2)
 @dataclass(frozen=True, slots=True)
 class OptionUpdated(Event):
     field_id: str
     option_id: str
     changes: dict[str, Any]
     previous: dict[str, Any]
+    value_key: str | None = None  # the new value's uniqueness key, when the value changed
 
 
 @event_type("OptionsReordered")

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 Data = dict[str, Any]
-_UPCASTERS: dict[tuple[str, int], Callable[[Data], Data]] = {}
+Step = Callable[[Data], Data]
+_UPCASTERS: dict[tuple[str, int], Step] = {}
 
 
-def upcaster(type_name: str, from_version: int):
+def upcaster(type_name: str, from_version: int) -> Callable[[Step], Step]:
     """Register a function turning version `from_version` of a type into the next one."""
 
-    def register(fn: Callable[[Data], Data]) -> Callable[[Data], Data]:
+    def register(fn: Step) -> Step:
         _UPCASTERS[(type_name, from_version)] = fn
         return fn
 
@@ -37,4 +38,33 @@ def field_created_v1_to_v2(data: Data) -> Data:
     data.setdefault("type", "text")
     data.setdefault("number_format", None)
     data.setdefault("source", "API")
+    return data
+
+
+# Until these versions the projector computed the uniqueness keys itself, with
+# str.casefold(); the upcasters reproduce exactly what it stored then.
+
+@upcaster("FieldCreated", 2)
+def field_created_v2_to_v3(data: Data) -> Data:
+    data["name_key"] = data["name"].casefold()
+    return data
+
+
+@upcaster("FieldUpdated", 1)
+def field_updated_v1_to_v2(data: Data) -> Data:
+    name = data.get("changes", {}).get("name")
+    data["name_key"] = None if name is None else name.casefold()
+    return data
+
+
+@upcaster("OptionAdded", 1)
+def option_added_v1_to_v2(data: Data) -> Data:
+    data["value_key"] = data["value"].casefold()
+    return data
+
+
+@upcaster("OptionUpdated", 1)
+def option_updated_v1_to_v2(data: Data) -> Data:
+    value = data.get("changes", {}).get("value")
+    data["value_key"] = None if value is None else value.casefold()
     return data

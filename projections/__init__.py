@@ -1,10 +1,8 @@
-"""Projections: the tables handlers read, computed from the log by one projector.
-
-`projector.project` applies an event inline in the append transaction; `rebuild`
-replays the log into fresh tables, checksums and swaps them; `queries` reads them.
+"""Projections: the tables handlers read, computed from the log by one projector per
+backend, with the decision queries commands use inside a write (`ports` says what a
+backend offers; `sqlite` is the embedded one).
 """
 
-from projections.projector import project
-from projections.schema import create_projection_tables
+from projections.ports import Backend, Decisions, Maintenance, ReadModel
 
-__all__ = ["create_projection_tables", "project"]
+__all__ = ["Backend", "Decisions", "Maintenance", "ReadModel"]

@@ -11,7 +11,6 @@ import sys
 from typing import Any, TextIO
 
 import orjson
-from aiohttp import web
 
 LOGGER = logging.getLogger("custom_fields.access")
 
@@ -35,5 +34,3 @@ class AccessLog:
             stream.flush()
             self._lines.clear()
 
-
-access_log_key = web.AppKey("access_log", AccessLog)

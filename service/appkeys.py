@@ -1,15 +1,37 @@
-"""Typed application keys: the app's state, declared once."""
+"""Every typed key of the app's state and of a request's, declared once.
+
+Sub-applications read the root's state through `request.config_dict[key]`.
+"""
+
+from collections.abc import Iterator
 
 from aiohttp import web
 
-from events import EventStore
-from service.catalogue import Catalogue
-from service.jmes import ExpressionCache
+from projections import Backend
+from service.accesslog import AccessLog
+from service.commands import Context
+from service.lru import LRU
 from service.metrics import Metrics
+from service.principal import Principal
+from service.ratelimit import RateLimiter
+from service.readcache import ReadCache
 from service.settings import Settings
 
+# --- the app's -------------------------------------------------------------------------
 settings_key = web.AppKey("settings", Settings)
-store_key = web.AppKey("store", EventStore)
-catalogue_key = web.AppKey("catalogue", Catalogue)
+backend_key = web.AppKey("backend", Backend)        # the store and its read queries
+context_key = web.AppKey("context", Context)        # what commands consult: catalogue, ...
 metrics_key = web.AppKey("metrics", Metrics)
-expressions_key = web.AppKey("expressions", ExpressionCache)
+access_log_key = web.AppKey("access_log", AccessLog)
+request_ids_key = web.AppKey("request_ids", Iterator)
+read_cache_key = web.AppKey("read_cache", ReadCache)
+query_cache_key = web.AppKey("query_cache", LRU)      # validated query strings
+rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)
+operations_key = web.AppKey("operations", list)       # every declared route, for OpenAPI
+openapi_cache_key = web.AppKey("openapi_cache", dict)
+
+# --- a request's -----------------------------------------------------------------------
+principal_key = web.RequestKey("principal", Principal)
+request_id_key = web.RequestKey("request_id", str)
+
+__all__ = [name for name in dir() if name.endswith("_key")]

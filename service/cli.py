@@ -2,31 +2,32 @@
 
 Every command prints JSON on stdout (logs and errors go to stderr) and exits non-zero
 on failure. Tenancy commands are events written through the same event store and
-command functions as the API.
+commands as the API; maintenance (rebuild, verify, replay, events, backup) goes through
+the backend's maintenance interface.
 """
 
 import argparse
 import asyncio
 import json
-import os
 import re
-import sqlite3
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
-from functools import partial
+from datetime import datetime
 from typing import Any
 
-from events import log
-from events.store import WriteTransaction
-from projections import create_projection_tables
-from projections.rebuild import rebuild, replay, verify
-from service.catalogue import Catalogue
-from service.commands import tenancy
-from service.errors import DomainError
+from events import EventStoreError
+from events.clock import iso_utc
+from projections import Maintenance
+from service.backend import make_backend
+from service.commands import Command, Context, execute
+from service.commands.tenancy import (
+    CreateConnector,
+    CreateOrganization,
+    EnableIntegrations,
+    IssueKey,
+    RevokeKey,
+)
+from service.errors import DomainError, OrganizationNotFound
 from service.settings import Settings
-from service.storage import make_store
-from service.tables import create_service_tables
 
 
 class CommandFailed(Exception):
@@ -37,28 +38,28 @@ def _print(value: Any) -> None:
     sys.stdout.write(json.dumps(value) + "\n")
 
 
-def _write(settings: Settings, command: Callable[[WriteTransaction], dict]) -> dict:
+def _write(settings: Settings, command: Command[dict]) -> dict:
     async def run() -> dict:
-        async with make_store(settings) as store:
-            return await store.write(command)
+        backend = make_backend(settings)
+        await backend.open()
+        try:
+            return await execute(backend.store, Context.from_settings(settings), command)
+        finally:
+            await backend.close()
     return asyncio.run(run())
 
 
-def _connect(settings: Settings) -> sqlite3.Connection:
-    store = make_store(settings)  # creates the folder; the tables are made below
-    conn = log.connect(store.path, settings.synchronous)
-    conn.execute("BEGIN IMMEDIATE")
-    log.create_log(conn)
-    create_projection_tables(conn)
-    create_service_tables(conn)
-    conn.execute("COMMIT")
-    return conn
+def _maintenance(settings: Settings) -> Maintenance:
+    return make_backend(settings).maintenance()
 
 
-def _org_id(conn: sqlite3.Connection, slug: str | None) -> str | None:
+def _org_id(maintenance: Maintenance, slug: str | None) -> str | None:
     if slug is None:
         return None
-    return tenancy.org_by_slug(conn, slug)[0]
+    org = maintenance.organization_by_slug(slug)
+    if org is None:
+        raise OrganizationNotFound(slug)
+    return org["id"]
 
 
 def _until(text: str) -> dict[str, Any]:
@@ -67,79 +68,70 @@ def _until(text: str) -> dict[str, Any]:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise CommandFailed(f"--until takes a sequence number or an ISO time, not {text!r}")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return {"until_time": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        raise CommandFailed(f"--until takes a sequence number or an ISO time, not {text!r}"
+                            ) from None
+    return {"until_time": iso_utc(moment)}  # a time without an offset is UTC
 
 
 # --- commands -----------------------------------------------------------------------------
 
 def cmd_org_create(args, settings):
-    _print(_write(settings, partial(tenancy.create_organization, slug=args.slug,
-                                    name=args.name)))
+    _print(_write(settings, CreateOrganization(args.slug, args.name)))
 
 
 def cmd_key_create(args, settings):
-    _print(_write(settings, partial(tenancy.issue_key, org_slug=args.org)))
+    _print(_write(settings, IssueKey(args.org)))
 
 
 def cmd_key_revoke(args, settings):
-    _print(_write(settings, partial(tenancy.revoke_key, key_id=args.key_id)))
+    _print(_write(settings, RevokeKey(args.key_id)))
 
 
 def cmd_integration_enable(args, settings):
-    _print(_write(settings, partial(tenancy.enable_integrations, org_slug=args.org,
-                                    slugs=args.slugs, catalogue=Catalogue.load())))
+    _print(_write(settings, EnableIntegrations(args.org, tuple(args.slugs))))
 
 
 def cmd_connector_create(args, settings):
-    def command(tx: WriteTransaction) -> dict:
-        org_id = tenancy.org_by_slug(tx.conn, args.org)[0]
-        return tenancy.create_connector(tx, org_id=org_id, integration_slug=args.integration,
-                                        name=args.name, catalogue=Catalogue.load())
-    _print(_write(settings, command))
+    _print(_write(settings, CreateConnector(args.integration, args.name, org_slug=args.org)))
 
 
 def cmd_rebuild(args, settings):
-    _print(rebuild(_connect(settings)))
+    with _maintenance(settings) as maintenance:
+        _print(maintenance.rebuild())
 
 
 def cmd_verify(args, settings):
-    result = verify(_connect(settings))
+    with _maintenance(settings) as maintenance:
+        result = maintenance.verify()
     _print(result)
     if not result["ok"]:
         raise SystemExit(1)
 
 
 def cmd_replay(args, settings):
-    conn = _connect(settings)
-    org_id = _org_id(conn, args.org)
     until = _until(args.until)
-    result = replay(conn, org_id=org_id, **until)
+    with _maintenance(settings) as maintenance:
+        result = maintenance.replay(org_id=_org_id(maintenance, args.org), **until)
     _print({"until": args.until, "organization": args.org, **result})
 
 
 def cmd_events(args, settings):
-    conn = _connect(settings)
-    org_id = _org_id(conn, args.org)
-    for stored in log.iter_events(conn, after=args.after, org_id=org_id):
-        _print(stored.as_json())
+    with _maintenance(settings) as maintenance:
+        for stored in maintenance.events(after=args.after,
+                                         org_id=_org_id(maintenance, args.org)):
+            _print(stored.as_json())
 
 
 def cmd_backup(args, settings):
-    """A consistent copy of the database, safe while the server writes (SQLite's online
-    backup), checked with `verify` before it is reported."""
-    if os.path.exists(args.to):
-        raise CommandFailed(f"{args.to} exists; backup never overwrites a file")
-    source = _connect(settings)
-    target = sqlite3.connect(args.to)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    result = verify(log.connect(args.to))
+    """A consistent copy of the database, safe while the server writes, checked with
+    `verify` before it is reported."""
+    with _maintenance(settings) as maintenance:
+        try:
+            maintenance.backup(args.to)
+        except FileExistsError:
+            raise CommandFailed(f"{args.to} exists; backup never overwrites a file") from None
+    with _maintenance(settings.with_(db=args.to)) as copy:
+        result = copy.verify()
     _print({"backup": args.to, "ok": result["ok"], "events": result["events"]})
     if not result["ok"]:
         raise SystemExit(1)
@@ -149,14 +141,14 @@ def cmd_serve(args, settings):
     from aiohttp import web  # the HTTP stack is imported only to serve
 
     from service.app import configure_logging, create_app
-    from service.appkeys import catalogue_key, store_key
+    from service.appkeys import backend_key, context_key
     from service.demo import banner, ensure_demo
 
     configure_logging()
     app = create_app(settings)
     if args.demo:
         async def demo_ctx(app: web.Application):
-            credentials = await ensure_demo(app[store_key], app[catalogue_key])
+            credentials = await ensure_demo(app[backend_key], app[context_key], settings.db)
             print(banner(credentials, settings.host, settings.port), flush=True)
             yield
         app.cleanup_ctx.append(demo_ctx)
@@ -237,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     except CommandFailed as exc:
         print(f"custom-fields: {exc}", file=sys.stderr)
         return 2
-    except sqlite3.Error as exc:
+    except EventStoreError as exc:
         print(f"custom-fields: database error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # stdout closed early (`custom-fields events | head`)

@@ -6,11 +6,15 @@ to the database (development only); if that key no longer works, a new one is is
 
 import json
 import os
-from functools import partial
 
-from events import EventStore
-from service.catalogue import Catalogue
-from service.commands import tenancy
+from projections import Backend
+from service.commands import Context, execute
+from service.commands.tenancy import (
+    CreateConnector,
+    CreateOrganization,
+    EnableIntegrations,
+    IssueKey,
+)
 from service.ids import hash_key
 
 DEMO_SLUG = "demo"
@@ -21,34 +25,24 @@ def credentials_path(db_path: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(db_path)), "demo-credentials.json")
 
 
-async def ensure_demo(store: EventStore, catalogue: Catalogue) -> dict:
-    path = credentials_path(store.path)
+async def ensure_demo(backend: Backend, ctx: Context, db_path: str) -> dict:
+    path = credentials_path(db_path)
     saved = {}
     if os.path.exists(path):
         with open(path, encoding="utf-8") as fh:
             saved = json.load(fh)
-    reader = store.reader
-    org = await reader.execute_fetchall("SELECT id FROM organizations WHERE slug = ?",
-                                        (DEMO_SLUG,))
-    if not org:
-        created = await store.write(partial(tenancy.create_organization, slug=DEMO_SLUG,
-                                            name="Demo Organization"))
-        org_id = created["id"]
-    else:
-        org_id = org[0][0]
-    await store.write(partial(tenancy.enable_integrations, org_slug=DEMO_SLUG,
-                              slugs=list(catalogue.integrations), catalogue=catalogue))
+    store, queries = backend.store, backend.queries
+    org = await queries.organization_by_slug(DEMO_SLUG)
+    if org is None:
+        org = await execute(store, ctx, CreateOrganization(DEMO_SLUG, "Demo Organization"))
+    await execute(store, ctx, EnableIntegrations(DEMO_SLUG, tuple(ctx.catalogue.integrations)))
     key = saved.get("key")
-    if not key or not await reader.execute_fetchall(
-            "SELECT 1 FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
-            (hash_key(key),)):
-        key = (await store.write(partial(tenancy.issue_key, org_slug=DEMO_SLUG)))["key"]
+    if not key or await queries.principal_by_key_hash(hash_key(key)) is None:
+        key = (await execute(store, ctx, IssueKey(DEMO_SLUG)))["key"]
     token = saved.get("connector_token")
-    if not token or not await reader.execute_fetchall(
-            "SELECT 1 FROM connectors WHERE token = ? AND org_id = ?", (token, org_id)):
-        connector = await store.write(partial(
-            tenancy.create_connector, org_id=org_id, integration_slug=DEMO_INTEGRATION,
-            name="Demo Workday", catalogue=catalogue))
+    if not token or await queries.connector_by_token(org["id"], token) is None:
+        connector = await execute(store, ctx, CreateConnector(
+            DEMO_INTEGRATION, "Demo Workday", org_id=org["id"]))
         token = connector["connector_token"]
     credentials = {"organization": DEMO_SLUG, "key": key, "connector_token": token,
                    "integration_slug": DEMO_INTEGRATION}

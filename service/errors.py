@@ -1,7 +1,9 @@
-"""Domain errors: raised by the command side and handlers, rendered in one place.
+"""Errors of the service, by name: raised by commands, rules and handlers, rendered in
+one place (`service.problems` for HTTP, the CLI's error line for the command line).
 
-Each carries its HTTP status and the problem `code` (DESIGN section 6); the error
-middleware turns any of them into an RFC 9457 problem+json answer.
+Each class carries its HTTP status and its problem `code` (DESIGN section 6); the named
+domain errors also build their own detail from the facts they are given, so the same
+refusal reads the same from every front-end.
 """
 
 from typing import Any
@@ -13,7 +15,8 @@ class DomainError(Exception):
     title = "Bad request"
 
     def __init__(self, detail: str, *, code: str | None = None,
-                 errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+                 errors: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         if code is not None:
@@ -21,6 +24,8 @@ class DomainError(Exception):
         self.errors = errors
         self.headers = headers or {}
 
+
+# --- the kinds, by HTTP status ----------------------------------------------------------
 
 class BadRequest(DomainError):
     pass
@@ -72,3 +77,200 @@ class TooManyRequests(DomainError):
     status = 429
     code = "RATE_LIMITED"
     title = "Too many requests"
+
+
+class Unavailable(DomainError):
+    status = 503
+    code = "STORAGE_UNAVAILABLE"
+    title = "Service unavailable"
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+class UnknownCategory(ValidationFailed):
+    code = "UNKNOWN_CATEGORY"
+
+    def __init__(self, category: str, known: list[str]) -> None:
+        super().__init__(f"unknown category {category!r}; one of {', '.join(known)}",
+                         errors={"category": [f"one of {', '.join(known)}"]})
+
+
+class UnknownModel(ValidationFailed):
+    code = "UNKNOWN_MODEL"
+
+    def __init__(self, category: str, model: str, known: list[str]) -> None:
+        super().__init__(f"unknown model {model!r} in {category}",
+                         errors={"model": [f"one of {', '.join(known)}"]})
+
+
+class UnknownIntegration(NotFound):
+    code = "UNKNOWN_INTEGRATION"
+
+    def __init__(self, slugs: list[str], known: list[str]) -> None:
+        super().__init__(f"unknown integration(s): {', '.join(slugs)}; known: "
+                         f"{', '.join(sorted(known))}")
+
+
+class IntegrationNotEnabled(ValidationFailed):
+    code = "INTEGRATION_NOT_ENABLED"
+
+    def __init__(self, integration_slug: str) -> None:
+        super().__init__(f"integration {integration_slug!r} is not enabled for this "
+                         "organization", errors={"integration_slug": ["not enabled"]})
+
+
+class IntegrationCategoryMismatch(ValidationFailed):
+    """The integration (named, or behind a connector) does not serve the category."""
+
+    code = "INTEGRATION_CATEGORY_MISMATCH"
+
+    def __init__(self, integration_slug: str, category: str, field: str) -> None:
+        super().__init__(f"integration {integration_slug!r} does not serve category "
+                         f"{category}", errors={field: [f"does not serve {category}"]})
+
+
+class NoRawData(NotFound):
+    code = "NO_RAW_DATA"
+
+    def __init__(self, integration_slug: str, model: str) -> None:
+        super().__init__(f"no sample for {integration_slug}/{model}")
+
+
+# --- tenancy ----------------------------------------------------------------------------------
+
+class OrganizationNotFound(NotFound):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"no organization with slug {slug!r}")
+
+
+class DuplicateSlug(Conflict):
+    code = "DUPLICATE_SLUG"
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"an organization with slug {slug!r} exists")
+
+
+class ApiKeyNotFound(NotFound):
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"no API key with id {key_id!r}")
+
+
+class ConnectorNotFound(NotFound):
+    code = "CONNECTOR_NOT_FOUND"
+
+    def __init__(self) -> None:
+        super().__init__("no connector with that token")
+
+
+# --- fields, options, mappings ----------------------------------------------------------------
+
+class FieldNotFound(NotFound):
+    def __init__(self, field_id: str) -> None:
+        super().__init__(f"no custom field with id {field_id!r}")
+
+
+class DuplicateName(Conflict):
+    code = "DUPLICATE_NAME"
+
+    def __init__(self, name: str, category: str, model: str) -> None:
+        super().__init__(f"a field named {name!r} already exists on {category}/{model}")
+
+
+class UnsafeTypeChange(Conflict):
+    code = "UNSAFE_TYPE_CHANGE"
+
+    def __init__(self, old: str, new: str, allowed: str) -> None:
+        super().__init__(f"changing type {old} -> {new} could make existing values invalid; "
+                         f"only {allowed} are allowed")
+
+
+class NotMultiselect(ValidationFailed):
+    code = "NOT_MULTISELECT"
+
+    def __init__(self, field_id: str, type_: str) -> None:
+        super().__init__(f"field {field_id!r} is a {type_} field; only multiselect fields "
+                         "have options")
+
+
+class OptionNotFound(NotFound):
+    def __init__(self, option_id: str) -> None:
+        super().__init__(f"no option with id {option_id!r} on this field")
+
+
+class DuplicateOption(Conflict):
+    code = "DUPLICATE_OPTION"
+
+
+class InvalidOptionOrder(ValidationFailed):
+    code = "INVALID_OPTION_ORDER"
+
+    def __init__(self) -> None:
+        super().__init__("optionIds must list every option of the field exactly once",
+                         errors={"optionIds": ["every option id exactly once"]})
+
+
+class MappingNotFound(NotFound):
+    def __init__(self, mapping_id: str) -> None:
+        super().__init__(f"no mapping with id {mapping_id!r}")
+
+
+class DuplicateMapping(Conflict):
+    code = "DUPLICATE_MAPPING"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"this field already has a mapping for that {scope}")
+
+
+class ExpressionRefused(ValidationFailed):
+    """A JMESPath expression that does not compile or cannot be evaluated; `code` is the
+    expression error's (INVALID_JSON_PATH, UNKNOWN_FUNCTION, ...)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail, code=code, errors={"json_path": [detail]})
+
+
+class ExpressionTooLong(ValidationFailed):
+    code = "EXPRESSION_TOO_LONG"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"json_path is longer than {limit} characters",
+                         errors={"json_path": [f"at most {limit} characters"]})
+
+
+class StaleResource(PreconditionFailed):
+    def __init__(self, current: str, expected: str) -> None:
+        super().__init__(f'the resource has changed: its ETag is "{current}", '
+                         f'not "{expected}"')
+
+
+# --- sync -------------------------------------------------------------------------------------
+
+class TooManyRecords(PayloadTooLarge):
+    code = "TOO_MANY_RECORDS"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} records per sync call")
+
+
+class RecordTooLarge(PayloadTooLarge):
+    code = "RECORD_TOO_LARGE"
+
+    def __init__(self, index: int, remote_id: str, size: int, limit: int) -> None:
+        super().__init__(f"record {index} ({remote_id!r}) is {size} bytes; at most {limit}")
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+class IdempotencyKeyReused(ValidationFailed):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was used with another request")
+
+
+class InvalidCursor(ValidationFailed):
+    code = "INVALID_CURSOR"
+
+    def __init__(self) -> None:
+        super().__init__("cursor is not one this service issued",
+                         errors={"cursor": ["invalid cursor"]})

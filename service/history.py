@@ -2,60 +2,96 @@
 
 `before` and `after` show only what the event changed, worked out by folding the
 field's events in order, so nothing but the log is needed to explain any change.
+Every event type has a step in the fold or is marked as never part of a field's history.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from events import StoredEvent
 from events import types as ev
+from projections.dispatch import HandlerTable
 
 Change = tuple[dict[str, Any] | None, dict[str, Any] | None]
+Step = Callable[["Fold", Any], Change]
+STEPS: HandlerTable[Step] = HandlerTable("the field history fold")
+STEPS.ignores(ev.OrganizationCreated, ev.IntegrationEnabled, ev.ApiKeyIssued,
+              ev.ApiKeyRevoked, ev.ConnectorCreated, ev.ConnectorSynced)
+step = STEPS.handles
 
 
-class _Fold:
+class Fold:
     def __init__(self) -> None:
         self.field: dict[str, Any] = {}
         self.options: dict[str, dict[str, Any]] = {}
         self.order: list[str] = []
         self.mappings: dict[str, dict[str, Any]] = {}
 
-    def apply(self, e: ev.Event) -> Change:
-        match e:
-            case ev.FieldCreated():
-                self.field = {"name": e.name, "description": e.description, "type": e.type,
-                              "number_format": e.number_format, "category": e.category,
-                              "model": e.model, "source": e.source}
-                return None, dict(self.field)
-            case ev.FieldUpdated():
-                self.field.update(e.changes)
-                return dict(e.previous), dict(e.changes)
-            case ev.FieldDeleted():
-                return dict(self.field), None
-            case ev.OptionAdded():
-                self.options[e.option_id] = {"id": e.option_id, "value": e.value,
-                                             "color": e.color}
-                self.order.append(e.option_id)
-                return None, dict(self.options[e.option_id])
-            case ev.OptionUpdated():
-                self.options.get(e.option_id, {}).update(e.changes)
-                return dict(e.previous), dict(e.changes)
-            case ev.OptionsReordered():
-                before, self.order = self.order, list(e.option_ids)
-                return {"option_ids": before}, {"option_ids": list(e.option_ids)}
-            case ev.OptionRemoved():
-                self.order = [o for o in self.order if o != e.option_id]
-                return self.options.pop(e.option_id, None), None
-            case ev.MappingCreated():
-                self.mappings[e.mapping_id] = {
-                    "id": e.mapping_id, "integration_slug": e.integration_slug,
-                    "connector_id": e.connector_id, "json_path": e.json_path}
-                return None, dict(self.mappings[e.mapping_id])
-            case ev.MappingUpdated():
-                self.mappings.get(e.mapping_id, {})["json_path"] = e.json_path
-                return {"json_path": e.previous_json_path}, {"json_path": e.json_path}
-            case ev.MappingDeleted():
-                return self.mappings.pop(e.mapping_id, None), None
-        return None, None
+    def apply(self, event: ev.Event) -> Change:
+        handler = STEPS.get(type(event))
+        return (None, None) if handler is None else handler(self, event)
+
+
+@step(ev.FieldCreated)
+def _field_created(fold: Fold, e: ev.FieldCreated) -> Change:
+    fold.field = {"name": e.name, "description": e.description, "type": e.type,
+                  "number_format": e.number_format, "category": e.category, "model": e.model,
+                  "source": e.source}
+    return None, dict(fold.field)
+
+
+@step(ev.FieldUpdated)
+def _field_updated(fold: Fold, e: ev.FieldUpdated) -> Change:
+    fold.field.update(e.changes)
+    return dict(e.previous), dict(e.changes)
+
+
+@step(ev.FieldDeleted)
+def _field_deleted(fold: Fold, e: ev.FieldDeleted) -> Change:
+    return dict(fold.field), None
+
+
+@step(ev.OptionAdded)
+def _option_added(fold: Fold, e: ev.OptionAdded) -> Change:
+    fold.options[e.option_id] = {"id": e.option_id, "value": e.value, "color": e.color}
+    fold.order.append(e.option_id)
+    return None, dict(fold.options[e.option_id])
+
+
+@step(ev.OptionUpdated)
+def _option_updated(fold: Fold, e: ev.OptionUpdated) -> Change:
+    fold.options.get(e.option_id, {}).update(e.changes)
+    return dict(e.previous), dict(e.changes)
+
+
+@step(ev.OptionsReordered)
+def _options_reordered(fold: Fold, e: ev.OptionsReordered) -> Change:
+    before, fold.order = fold.order, list(e.option_ids)
+    return {"option_ids": before}, {"option_ids": list(e.option_ids)}
+
+
+@step(ev.OptionRemoved)
+def _option_removed(fold: Fold, e: ev.OptionRemoved) -> Change:
+    fold.order = [o for o in fold.order if o != e.option_id]
+    return fold.options.pop(e.option_id, None), None
+
+
+@step(ev.MappingCreated)
+def _mapping_created(fold: Fold, e: ev.MappingCreated) -> Change:
+    fold.mappings[e.mapping_id] = {"id": e.mapping_id, "integration_slug": e.integration_slug,
+                                   "connector_id": e.connector_id, "json_path": e.json_path}
+    return None, dict(fold.mappings[e.mapping_id])
+
+
+@step(ev.MappingUpdated)
+def _mapping_updated(fold: Fold, e: ev.MappingUpdated) -> Change:
+    fold.mappings.get(e.mapping_id, {})["json_path"] = e.json_path
+    return {"json_path": e.previous_json_path}, {"json_path": e.json_path}
+
+
+@step(ev.MappingDeleted)
+def _mapping_deleted(fold: Fold, e: ev.MappingDeleted) -> Change:
+    return fold.mappings.pop(e.mapping_id, None), None
 
 
 def entry(stored: StoredEvent) -> dict[str, Any]:
@@ -79,7 +115,7 @@ def entry(stored: StoredEvent) -> dict[str, Any]:
 
 
 def field_history(events: list[StoredEvent]) -> list[dict[str, Any]]:
-    fold = _Fold()
+    fold = Fold()
     history = []
     for stored in events:
         before, after = fold.apply(stored.event)

@@ -9,7 +9,7 @@ the wrong type) are reported with their own code. Nothing here raises anything b
 
 import math
 import warnings
-from typing import Any
+from typing import Any, TypeAlias
 
 import jmespath
 from jmespath import exceptions as jexc
@@ -65,7 +65,7 @@ class FieldPath:
 
     def search(self, value: Any) -> Any:
         for step in self.steps:
-            if type(step) is str:
+            if isinstance(step, str):
                 if not isinstance(value, dict):
                     return None
                 value = value.get(step)
@@ -93,14 +93,14 @@ def _plain_steps(node: dict) -> list[str | int] | None:
         return steps
     if kind == "index_expression":  # a[0] or, chained, a[0][1]: the base, then indexes
         base, *indexes = node["children"]
-        steps = _plain_steps(base)
-        if steps is None or not indexes or any(i.get("type") != "index" for i in indexes):
+        base_steps = _plain_steps(base)
+        if base_steps is None or not indexes or any(i.get("type") != "index" for i in indexes):
             return None
-        return steps + [i["value"] for i in indexes]
+        return base_steps + [i["value"] for i in indexes]
     return None
 
 
-Compiled = ParsedResult | FieldPath
+Compiled: TypeAlias = ParsedResult | FieldPath
 
 
 def compile_expression(expression: str) -> Compiled:

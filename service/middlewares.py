@@ -1,7 +1,14 @@
-"""Middlewares: request ids, JSON access logs and metrics, and errors as problem+json."""
+"""Middlewares: request ids, JSON access lines and metrics (root); problem+json answers
+and rate limiting (the API sub-applications, which the dashboard does not share).
+
+`api_problems` turns every failure of an API request into an RFC 9457 answer;
+`root_problems` does the same for requests no sub-application took (a 404 on an unknown
+path, the ops routes), and leaves sub-applications' requests to their own middlewares.
+"""
 
 import itertools
 import logging
+import math
 import re
 import time
 from collections.abc import Iterator
@@ -9,28 +16,29 @@ from collections.abc import Iterator
 from aiohttp import web
 from marshmallow import ValidationError
 
-from events import ConcurrencyConflict
+from events import ConcurrencyConflict, IntegrityViolation, StorageUnavailable
 from events.ids import uuid7_hex
-from service.accesslog import access_log_key
-from service.appkeys import metrics_key
-from service.auth import principal_key
-from service.errors import DomainError
+from service.appkeys import (
+    access_log_key,
+    metrics_key,
+    principal_key,
+    rate_limiter_key,
+    request_id_key,
+    request_ids_key,
+)
+from service.errors import DomainError, TooManyRequests
 from service.problems import problem_response
 
 error_log = logging.getLogger("custom_fields.error")
 
 REQUEST_ID_HEADER = "X-Request-Id"
-request_id_key = web.RequestKey("request_id", str)
-request_ids_key = web.AppKey("request_ids", Iterator)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def request_ids() -> Iterator[str]:
     """An app's request ids: a UUIDv7 made at start, then a counter (unique, and cheap)."""
     prefix = uuid7_hex()
     return (f"{prefix}-{n:x}" for n in itertools.count(1))
-
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def route_name(request: web.Request) -> str:
@@ -42,7 +50,9 @@ def route_name(request: web.Request) -> str:
 async def observe_middleware(request: web.Request, handler):
     """Assign the request id, then log and count the answer, whatever it is."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = incoming if _REQUEST_ID.match(incoming) else next(request.app[request_ids_key])
+    state = request.config_dict
+    ids: Iterator[str] = state[request_ids_key]
+    request_id = incoming if _REQUEST_ID.match(incoming) else next(ids)
     request[request_id_key] = request_id
     started = time.perf_counter()
     status = 500
@@ -54,8 +64,8 @@ async def observe_middleware(request: web.Request, handler):
     finally:
         elapsed = time.perf_counter() - started
         route = route_name(request)
-        request.app[metrics_key].observe(request.method, route, status, elapsed)
-        log = request.app[access_log_key]
+        state[metrics_key].observe(request.method, route, status, elapsed)
+        log = state[access_log_key]
         if log.enabled:
             who = request.get(principal_key)
             log.write({
@@ -80,7 +90,7 @@ def _http_exception_problem(exc: web.HTTPException, request: web.Request) -> web
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler):
+async def api_problems(request: web.Request, handler):
     """Every failure becomes problem+json; an unexpected one is logged, never shown."""
     try:
         return await handler(request)
@@ -94,6 +104,16 @@ async def error_middleware(request: web.Request, handler):
     except ConcurrencyConflict:
         return problem_response(409, "CONCURRENT_MODIFICATION",
                                 "the resource was changed by another request; retry")
+    except IntegrityViolation:
+        error_log.exception("a constraint refused a write the commands allowed (%s %s)",
+                            request.method, request.path)
+        return problem_response(409, "CONFLICT", "the write conflicts with the stored state; "
+                                "nothing was written")
+    except StorageUnavailable:
+        error_log.exception("storage unavailable in %s %s", request.method, request.path)
+        return problem_response(503, "STORAGE_UNAVAILABLE", "the database is busy or "
+                                "unavailable; nothing was written, retry shortly",
+                                headers={"Retry-After": "1"})
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -103,3 +123,23 @@ async def error_middleware(request: web.Request, handler):
                             request.path, request.get(request_id_key))
         return problem_response(500, "INTERNAL_ERROR",
                                 "an unexpected error occurred; it has been logged")
+
+
+@web.middleware
+async def root_problems(request: web.Request, handler):
+    if len(request.match_info.apps) > 1:  # a sub-application's: its own middlewares answer
+        return await handler(request)
+    return await api_problems(request, handler)
+
+
+@web.middleware
+async def rate_limit_middleware(request: web.Request, handler):
+    limiter = request.config_dict[rate_limiter_key]
+    who = request.get(principal_key)
+    if limiter.enabled and who is not None:
+        wait = limiter.take(who.key_id)
+        if wait > 0:
+            raise TooManyRequests(
+                f"more than {limiter.rate:g} requests per second for this API key",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))})
+    return await handler(request)

@@ -6,6 +6,7 @@ Each can be set by an environment variable `CUSTOM_FIELDS_<NAME>` (upper case), 
 
 import os
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 DEFAULT_DB = "var/custom-fields.db"
 
@@ -32,15 +33,16 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             raw = os.environ.get(f"CUSTOM_FIELDS_{f.name.upper()}")
             if raw is not None:
-                values[f.name] = type(f.default)(raw)
+                default: Any = f.default
+                values[f.name] = type(default)(raw)
         if "CUSTOM_FIELDS_DB" in os.environ:
             values["db"] = os.environ["CUSTOM_FIELDS_DB"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)

@@ -1,73 +1,39 @@
-"""Resolving custom-field values on synced rows: evaluate the effective mapping, then
-check the result against the field's type. Failures are per field, never per request."""
+"""The effective configuration of a connector, and custom-field values resolved on its
+synced rows: each field's effective mapping evaluated, the result checked against the
+field's type. A failure is reported per field, never per request."""
 
-import math
 from typing import Any
 
+from events.canonical import loads
+from service.fieldtypes import Checker, ValueMismatch, field_type
 from service.jmes import Compiled, ExpressionCache, ExpressionError, evaluate
 
-
-class ValueError_(Exception):
-    """A value that does not fit its field; `code` is TYPE_MISMATCH or UNKNOWN_OPTION."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
+Row = dict[str, Any]
 
 
-def _as_number(value: Any) -> int | float:
-    """A number as is, a numeric string as the number it spells; finite either way."""
-    if isinstance(value, bool):
-        raise ValueError_("TYPE_MISMATCH", "a boolean is not a number")
-    number = value
-    if isinstance(value, str):
-        try:
-            number = int(value.strip())
-        except ValueError:
-            try:
-                number = float(value.strip())
-            except ValueError:
-                raise ValueError_("TYPE_MISMATCH", f"{value!r} is not a number") from None
-    elif not isinstance(value, (int, float)):
-        raise ValueError_("TYPE_MISMATCH", f"a {type(value).__name__} is not a number")
-    if isinstance(number, float) and not math.isfinite(number):
-        raise ValueError_("TYPE_MISMATCH", f"{value!r} is not a finite number")
-    return number
+def effective(row: Row) -> tuple[str | None, str | None, str | None]:
+    """(json_path, source, mapping_id) of a configuration row: the connector's own
+    mapping wins over its integration's; neither gives (None, None, None)."""
+    if row["connector_mapping_id"] is not None:
+        return row["connector_json_path"], "connector", row["connector_mapping_id"]
+    if row["integration_mapping_id"] is not None:
+        return row["integration_json_path"], "organization", row["integration_mapping_id"]
+    return None, None, None
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
-        return repr(value)
-    raise ValueError_("TYPE_MISMATCH", "an object or array is not text")
-
-
-def _as_options(value: Any, options: dict[str, str]) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    chosen = []
-    for item in items:
-        if not isinstance(item, str):
-            raise ValueError_("TYPE_MISMATCH", "multiselect values are strings")
-        canonical = options.get(item.strip().casefold())
-        if canonical is None:
-            raise ValueError_("UNKNOWN_OPTION", f"{item!r} is not an option of this field")
-        chosen.append(canonical)
-    return chosen
-
-
-def check_type(field_type: str, value: Any, options: dict[str, str]) -> Any:
-    """The value as the field's type holds it; None stays None (no value)."""
-    if value is None:
-        return None
-    if field_type == "number":
-        return _as_number(value)
-    if field_type == "multiselect":
-        return _as_options(value, options)
-    return _as_text(value)
+def configuration(connector: Row, category: str, model: str, rows: list[Row]) -> Row:
+    """The v1 configuration body: every field of the model with its effective mapping."""
+    fields = []
+    for row in rows:
+        json_path, source, mapping_id = effective(row)
+        fields.append({
+            "custom_field_id": row["id"], "name": row["name"], "description": row["description"],
+            "category": row["category"], "model": row["model"], "json_path": json_path,
+            "source": source, "mapping_id": mapping_id,
+        })
+    return {"connector_token": connector["token"],
+            "integration_slug": connector["integration_slug"],
+            "category": category, "model": model, "fields": fields}
 
 
 def compile_mapping(expressions: ExpressionCache, json_path: str | None
@@ -81,15 +47,34 @@ def compile_mapping(expressions: ExpressionCache, json_path: str | None
         return exc
 
 
-def resolve(compiled: Compiled | ExpressionError | None, field_type: str,
-            options: dict[str, str], document: Any) -> tuple[Any, dict[str, str] | None]:
+def resolve(compiled: Compiled | ExpressionError | None, check: Checker,
+            document: Any) -> tuple[Any, dict[str, str] | None]:
     """(value, None) or (None, {"code", "detail"})."""
     if compiled is None:
         return None, None
     try:
         if isinstance(compiled, ExpressionError):
             raise compiled
-        raw = evaluate(compiled, document, json_only=False)
-        return check_type(field_type, raw, options), None
-    except (ExpressionError, ValueError_) as exc:
+        return check(evaluate(compiled, document, json_only=False)), None
+    except (ExpressionError, ValueMismatch) as exc:
         return None, {"code": exc.code, "detail": exc.detail}
+
+
+def resolve_records(expressions: ExpressionCache, rows: list[Row],
+                    records: list[Row]) -> list[Row]:
+    """Each synced record with every field's value and the errors by field name; each
+    mapping is compiled and each type checker built once for the whole page."""
+    plan = [(row["name"], compile_mapping(expressions, effective(row)[0]),
+             field_type(row["type"]).checker(row["options"])) for row in rows]
+    body = []
+    for record in records:
+        document = loads(record["data"])
+        resolved, errors = {}, {}
+        for name, compiled, check in plan:
+            value, error = resolve(compiled, check, document)
+            resolved[name] = value
+            if error is not None:
+                errors[name] = error
+        body.append({"remote_id": record["remote_id"], "synced_at": record["synced_at"],
+                     "values": resolved, "errors": errors})
+    return body

@@ -1,49 +1,60 @@
-"""Performing a write for a request: the command, its answer, and Idempotency-Key.
+"""Performing a write for a request: the unit, its answer, and Idempotency-Key.
 
-Handlers call `perform(request, unit, respond)`: `unit` is the command (run by the
-store's writer) and `respond` turns its result into (status, body, headers). With an
-`Idempotency-Key` header, the key, a digest of the request and the answer are stored in
-the same transaction as the command's events, so a retry with the same key and body is
-answered from that record and writes nothing, and the same key with another body is
+Handlers call `perform(request, unit, respond)`: `unit` is a checked command (run by
+the store's writer) that returns plain data, and `respond` turns that data into
+(status, body, headers) on the event loop. With an `Idempotency-Key` header, the key, a
+digest of the request and the unit's result are stored in the same transaction as the
+command's events; a retry with the same key and request is answered by `respond` from
+that stored result and writes nothing, and the same key with another request is
 refused, even when both arrive at once (the writer serialises them). Only successful
 writes are remembered: a refused request wrote nothing and is simply evaluated again.
 """
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiohttp import web
 
-from events import WriteTransaction
-from service.appkeys import settings_key, store_key
+from events.canonical import loads
+from events.clock import utc_ago, utc_now
+from service.appkeys import backend_key, settings_key
 from service.auth import principal
-from service.errors import BadRequest, ValidationFailed
+from service.commands.base import Tx
+from service.errors import BadRequest, IdempotencyKeyReused
 from service.jsontext import dumps
 
-T = TypeVar("T")
-Answer = tuple[int, Any, dict[str, str]]
+R = TypeVar("R")
+Answer = tuple[int, Any, dict[str, str]]  # status, body (None: no body), headers
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-
-LOOKUP = ("SELECT body_digest, status, response, headers FROM idempotency_keys"
-          " WHERE org_id = ? AND key = ? AND created_at >= ?")
 
 
 class _Replay(Exception):
     """Raised inside the write transaction to roll it back and answer from the record."""
 
-    def __init__(self, row: tuple) -> None:
-        self.row = row
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
 
 
-def _cutoff(request: web.Request) -> str:
-    hours = request.app[settings_key].idempotency_ttl_hours
-    return (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def render(answer: Answer) -> web.Response:
+    status, body, headers = answer
+    if body is None:
+        return web.Response(status=status, headers=headers)
+    return web.Response(status=status, text=dumps(body), content_type="application/json",
+                        headers=headers)
+
+
+def _replayed(record: dict[str, Any], digest: str, respond: Callable[[Any], Answer]
+              ) -> web.Response:
+    if record["body_digest"] != digest:
+        raise IdempotencyKeyReused()
+    response = render(respond(loads(record["result"])))
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
 
 
 async def _digest(request: web.Request) -> str:
@@ -52,64 +63,43 @@ async def _digest(request: web.Request) -> str:
                                       body])).hexdigest()
 
 
-def _answer_from(row: tuple, digest: str) -> web.Response:
-    stored_digest, status, response, headers = row
-    if stored_digest != digest:
-        raise ValidationFailed("this Idempotency-Key was used with another request",
-                               code="IDEMPOTENCY_KEY_REUSED")
-    headers = {**json.loads(headers), REPLAYED_HEADER: "true"}
-    if response == "":
-        return web.Response(status=status, headers=headers)
-    return web.Response(status=status, text=response, content_type="application/json",
-                        headers=headers)
-
-
-def _render(answer: Answer) -> tuple[str, web.Response]:
-    status, body, headers = answer
-    if body is None:
-        return "", web.Response(status=status, headers=headers)
-    text = dumps(body)
-    return text, web.Response(status=status, text=text, content_type="application/json",
-                              headers=headers)
-
-
-async def perform(request: web.Request, unit: Callable[[WriteTransaction], T],
-                  respond: Callable[[T], Answer]) -> web.Response:
-    store = request.app[store_key]
+async def perform(request: web.Request, unit: Callable[[Tx], R],
+                  respond: Callable[[R], Answer]) -> web.Response:
+    state = request.config_dict
+    backend = state[backend_key]
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:
-        return _render(respond(await store.write(unit)))[1]
+        return render(respond(await backend.store.write(unit)))
     if not _KEY.match(key):
         raise BadRequest("Idempotency-Key is 1-255 visible ASCII characters",
                          code="INVALID_IDEMPOTENCY_KEY")
-    org_id, digest, cutoff = principal(request).org_id, await _digest(request), _cutoff(request)
-    rows = await store.reader.execute_fetchall(LOOKUP, (org_id, key, cutoff))
-    if rows:
-        return _answer_from(tuple(rows[0]), digest)
+    org_id, digest = principal(request).org_id, await _digest(request)
+    since = utc_ago(timedelta(hours=state[settings_key].idempotency_ttl_hours))
+    record = await backend.queries.idempotency_record(org_id, key, since)
+    if record is not None:
+        return _replayed(record, digest, respond)
 
-    def remembered(tx: WriteTransaction) -> tuple[str, web.Response]:
-        row = tx.conn.execute(LOOKUP, (org_id, key, cutoff)).fetchone()
-        if row is not None:
-            raise _Replay(row)
-        text, response = _render(respond(unit(tx)))
-        tx.conn.execute(
-            "INSERT OR REPLACE INTO idempotency_keys (org_id, key, method, path, body_digest,"
-            " status, response, headers, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (org_id, key, request.method, request.path, digest, response.status, text,
-             json.dumps({k: v for k, v in response.headers.items()
-                         if k.lower() != "content-type"}),
-             datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")))
-        return text, response
+    def remembered(tx: Tx) -> R:
+        found = tx.state.idempotency_record(org_id, key, since)
+        if found is not None:
+            raise _Replay(found)
+        result = unit(tx)
+        tx.state.remember_idempotency({
+            "org_id": org_id, "key": key, "method": request.method, "path": request.path,
+            "body_digest": digest, "result": dumps(result), "created_at": utc_now()})
+        return result
 
     try:
-        return (await store.write(remembered))[1]
+        result = await backend.store.write(remembered)
     except _Replay as replay:
-        return _answer_from(replay.row, digest)
+        return _replayed(replay.record, digest, respond)
+    return render(respond(result))
 
 
-def expire_idempotency_keys(tx: WriteTransaction, *, before: str) -> int:
-    return tx.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?",
-                           (before,)).rowcount
+def forget_idempotency_records(hours: int) -> Callable[[Tx], int]:
+    """A unit forgetting the records older than `hours`."""
+    cutoff = utc_ago(timedelta(hours=hours))
+    return lambda tx: tx.state.forget_idempotency_before(cutoff)
 
 
 WEAK = "W/"  # never equal to a current tag: If-Match compares strongly (RFC 9110)

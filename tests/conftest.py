@@ -1,14 +1,20 @@
 """Shared fixtures: the real app factory on a temporary database, and tenants in it."""
 
 from dataclasses import dataclass
-from functools import partial
 
 import pytest
 
 from service.app import create_app
-from service.appkeys import catalogue_key, store_key
-from service.commands import tenancy
+from service.appkeys import backend_key, context_key
+from service.commands import execute
+from service.commands.tenancy import (
+    CreateConnector,
+    CreateOrganization,
+    EnableIntegrations,
+    IssueKey,
+)
 from service.settings import Settings
+from tests.backends import HARNESSES
 
 
 @dataclass
@@ -44,18 +50,28 @@ async def client(aiohttp_client, app):
     return await aiohttp_client(app)
 
 
+async def run(app, command):
+    """Run a command against the app's store, as the CLI would."""
+    return await execute(app[backend_key].store, app[context_key], command)
+
+
 async def make_tenant(app, slug: str, integrations=None, connector_integration="workday"):
-    store, catalogue = app[store_key], app[catalogue_key]
-    org = await store.write(partial(tenancy.create_organization, slug=slug, name=slug.title()))
-    await store.write(partial(tenancy.enable_integrations, org_slug=slug,
-                              slugs=integrations or list(catalogue.integrations),
-                              catalogue=catalogue))
-    key = await store.write(partial(tenancy.issue_key, org_slug=slug))
-    connector = await store.write(partial(
-        tenancy.create_connector, org_id=org["id"], integration_slug=connector_integration,
-        name=None, catalogue=catalogue))
+    catalogue = app[context_key].catalogue
+    org = await run(app, CreateOrganization(slug, slug.title()))
+    await run(app, EnableIntegrations(slug, tuple(integrations or catalogue.integrations)))
+    key = await run(app, IssueKey(slug))
+    connector = await run(app, CreateConnector(connector_integration, org_id=org["id"]))
     return Tenant(org["id"], slug, key["key"], key["id"], connector["connector_token"],
                   connector["id"])
+
+
+async def event_count(app, org_id: str | None = None) -> int:
+    """Events in the log (of one organization); the log is gapless, so for all of them
+    the head's sequence number."""
+    store = app[backend_key].store
+    if org_id is None:
+        return (await store.head()).seq
+    return len(await store.read_events(org_id=org_id))
 
 
 @pytest.fixture
@@ -66,3 +82,10 @@ async def tenant(client, app) -> Tenant:
 @pytest.fixture
 async def other_tenant(client, app) -> Tenant:
     return await make_tenant(app, "globex")
+
+
+@pytest.fixture(params=sorted(HARNESSES))
+def backend(request, tmp_path):
+    """A harness for each backend (test ids show `[sqlite]`): it opens the backend on a
+    fresh database and does what tests need behind its back."""
+    return HARNESSES[request.param](str(tmp_path))

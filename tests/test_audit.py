@@ -5,17 +5,15 @@
 
 import json
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
-from functools import partial
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from events import log
-from projections.rebuild import replay
 from service import cli
-from service.appkeys import store_key
-from service.commands import tenancy
-from service.openapi import routes_of
+from service.apis import OPERATIONS
+from service.appkeys import backend_key
+from service.commands.tenancy import IssueKey
+from tests.conftest import run
 
 EVENTS = "/api/v1/events"
 F = "/api/v1/custom-fields"
@@ -207,7 +205,7 @@ async def test_since_and_until_keep_the_events_recorded_in_between_inclusive(
 async def test_since_and_until_with_a_utc_offset_mean_the_same_instant(client, tenant, busy):
     everything = await all_events(client, tenant)
     moment = everything[4]["recorded_at"]
-    as_utc = datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    as_utc = datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     in_paris = as_utc.astimezone(timezone(timedelta(hours=2))).isoformat()
     assert await all_events(client, tenant, since=in_paris) == await all_events(
         client, tenant, since=moment)
@@ -233,9 +231,8 @@ async def test_only_the_callers_organizations_events_are_listed(
     for secret in (tenant.id, tenant.connector_token, busy["salary"], busy["tags"],
                    busy["salary_mapping"], "comp.bandCode", "Labels"):
         assert secret not in text
-    rows = await client.server.app[store_key].reader.execute_fetchall(
-        "SELECT seq FROM events WHERE org_id = ? ORDER BY seq", (tenant.id,))
-    assert seqs(mine) == [r[0] for r in rows]
+    logged = await client.server.app[backend_key].store.read_events(org_id=tenant.id)
+    assert seqs(mine) == [e.seq for e in logged]
     # a filter naming the other organization's stream finds nothing for this caller
     assert await all_events(client, other_tenant, stream_id=f"field:{busy['salary']}") == []
     assert await all_events(client, other_tenant, field_id=busy["salary"]) == []
@@ -243,17 +240,14 @@ async def test_only_the_callers_organizations_events_are_listed(
 
 # --- who, how and why: the metadata of every event written through HTTP ---------------------------
 
-READ_ONLY_POSTS = {("POST", F + "/preview")}  # evaluates an expression, writes nothing
-
-
 def write_routes(app) -> set[tuple[str, str]]:
-    return {(m, p) for m, p in routes_of(app)
-            if m in ("POST", "PATCH", "PUT", "DELETE") and (m, p) not in READ_ONLY_POSTS}
+    """Every route whose declaration says it changes state."""
+    return {(op.method, op.path) for op in OPERATIONS if op.changes_state}
 
 
 async def test_every_event_records_its_key_source_request_id_and_idempotency_key(
         client, app, tenant):
-    second = await app[store_key].write(partial(tenancy.issue_key, org_slug=tenant.slug))
+    second = await run(app, IssueKey(tenant.slug))
     keys = {"first": (tenant.key, tenant.key_id), "second": (second["key"], second["id"])}
     sent: dict[str, tuple[str, str, str]] = {}  # request id -> (key id, idempotency key, route)
     covered: set[tuple[str, str]] = set()
@@ -570,13 +564,10 @@ async def test_replay_until_any_point_gives_the_fields_the_api_answered_then(
         points.append((head["seq"], head["recorded_at"], await from_api(client, tenant)))
 
     assert len({seq for seq, _, _ in points}) == len(points) - 2  # the other org's steps
-    conn = log.connect(settings.db)
-    try:
+    with app[backend_key].maintenance() as maintenance:
         for seq, _, answered in points:
-            replayed = replay(conn, until_seq=seq, org_id=tenant.id)
+            replayed = maintenance.replay(until_seq=seq, org_id=tenant.id)
             assert from_replay(replayed["state"]) == answered, f"at seq {seq}"
-    finally:
-        conn.close()
 
     # The CLI says the same, by sequence number and by time.
     for seq, recorded_at, answered in (points[2], points[9], points[-1]):

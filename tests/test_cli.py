@@ -8,16 +8,15 @@ about half a second, so commands that change nothing run side by side.
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from projections.rebuild import checksum
 from service import cli
+from tests.backends import SqliteHarness
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -133,12 +132,7 @@ def test_tenancy_commands_print_the_documented_json(boot):
 
 def test_the_key_secret_is_stored_only_as_a_hash(boot):
     secret = boot.key.json["key"]
-    conn = sqlite3.connect(boot.db)
-    try:
-        dumped = "\n".join(conn.iterdump())
-    finally:
-        conn.close()
-    assert secret not in dumped
+    assert secret not in SqliteHarness(boot.db).dump_text()
 
 
 def test_events_prints_the_log_as_json_lines(boot):
@@ -199,11 +193,8 @@ def test_rebuild_reports_the_events_the_checksum_and_a_match(boot):
     assert set(result) == {"events", "checksum", "matched"}
     assert result["events"] == TOTAL_EVENTS
     assert result["matched"] is True
-    conn = sqlite3.connect(boot.db)
-    try:
-        assert result["checksum"] == checksum(conn)
-    finally:
-        conn.close()
+    with SqliteHarness(boot.db).backend().maintenance() as maintenance:
+        assert result["checksum"] == maintenance.checksum()
 
 
 def test_replay_until_a_sequence_number_gives_the_state_after_that_event(boot):
@@ -229,14 +220,10 @@ def test_replay_until_a_sequence_number_gives_the_state_after_that_event(boot):
 
 
 def test_replay_until_an_iso_time_gives_the_state_at_that_time(boot):
-    conn = sqlite3.connect(boot.db)
-    try:
-        recorded_at = conn.execute("SELECT recorded_at FROM events WHERE seq = ?",
-                                   (HUBSPOT_ENABLED,)).fetchone()[0]
-    finally:
-        conn.close()
+    [event] = [e for e in _ok(run(boot.db, "events")).lines if e["seq"] == HUBSPOT_ENABLED]
+    recorded_at = event["recorded_at"]
     moment = datetime.strptime(recorded_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=timezone.utc)
+        tzinfo=UTC)
     in_paris_summer = moment.astimezone(timezone(timedelta(hours=2))).isoformat()
 
     result = _ok(run(boot.db, "replay", "--until", in_paris_summer)).json
@@ -261,19 +248,11 @@ def test_replay_until_a_unicode_digit_fails_cleanly(boot, capsys):
 
 
 def test_verify_exits_1_after_an_event_was_tampered_with(boot, tmp_path):
-    copy = str(tmp_path / "tampered.db")
-    source, target = sqlite3.connect(boot.db), sqlite3.connect(copy)
-    try:
-        source.backup(target)
-        target.execute("DROP TRIGGER events_refuse_update")
-        target.execute("UPDATE events SET data = json_set(data, '$.name', 'Evil Corp')"
-                       " WHERE seq = ?", (OTHER_ORG_CREATED,))
-        target.commit()
-    finally:
-        source.close()
-        target.close()
+    copy = SqliteHarness(boot.db).copy_to(str(tmp_path / "tampered.db"))
+    [event] = [e for e in _ok(run(boot.db, "events")).lines if e["seq"] == OTHER_ORG_CREATED]
+    copy.tamper_event_data(OTHER_ORG_CREATED, {**event["data"], "name": "Evil Corp"})
 
-    result = run(copy, "verify")
+    result = run(copy.path, "verify")
 
     assert result.returncode == 1
     report = result.json
@@ -287,6 +266,8 @@ def test_backup_writes_a_verified_copy_and_never_overwrites(boot, tmp_path):
     result = _ok(run(boot.db, "backup", "--to", target)).json
     events = len(_ok(run(boot.db, "events")).lines)
     assert result == {"backup": target, "ok": True, "events": events}
-    assert checksum(sqlite3.connect(target)) == checksum(sqlite3.connect(boot.db))
+    with SqliteHarness(target).backend().maintenance() as copy, \
+            SqliteHarness(boot.db).backend().maintenance() as original:
+        assert copy.checksum() == original.checksum()
     again = run(boot.db, "backup", "--to", target)
     assert again.returncode != 0 and "exists" in again.stderr

@@ -18,7 +18,6 @@ import asyncio
 import json
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from tests.backends import SqliteHarness
 from tests.processes import HOST, ROOT, clean_env, cli_json, free_port, run_cli
 
 ORG = "crash"
@@ -58,7 +58,7 @@ class Server:
                 async with session.get(self.base + "/readyz") as response:
                     if response.status == 200:
                         return
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 pass
             await asyncio.sleep(0.05)
         raise AssertionError("server not ready in time")
@@ -121,7 +121,7 @@ async def _writer(session, base, headers, connector_token, round_no, worker, ack
                     assert response.status == 201, payload
                     acked.fields[payload["id"]] = name
             first_ack.set()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+        except (TimeoutError, aiohttp.ClientError, ConnectionError):
             acked.in_flight_lost += 1  # the server died under this request
             return
 
@@ -159,11 +159,7 @@ async def _check_present(session, base, headers, db, acked: Acknowledged) -> Non
     assert set(acked.fields) <= created, set(acked.fields) - created
     assert set(acked.syncs) <= synced, set(acked.syncs) - synced
 
-    conn = sqlite3.connect(db)
-    try:
-        rows = {r for (r,) in conn.execute("SELECT remote_id FROM synced_records")}
-    finally:
-        conn.close()
+    rows = SqliteHarness(db).synced_remote_ids()
     expected = {rid for rids in acked.syncs.values() for rid in rids}
     assert expected <= rows, expected - rows
 

@@ -4,7 +4,6 @@ operational endpoints and metrics (DESIGN sections 3, 6 and 8)."""
 import asyncio
 import json
 import warnings
-from functools import partial
 
 import pytest
 from aiohttp import web
@@ -12,11 +11,10 @@ from aiohttp.web_exceptions import NotAppKeyWarning
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.app import create_app
-from service.appkeys import store_key
-from service.auth import public
-from service.commands import tenancy
+from service.commands.tenancy import RevokeKey
 from service.jsonbody import read_json
-from tests.conftest import make_tenant
+from service.routing import public
+from tests.conftest import make_tenant, run
 
 MODELS = "/api/v1/lookup/models"
 PROBLEM = "application/problem+json"
@@ -76,7 +74,7 @@ async def test_a_key_of_the_right_shape_with_the_wrong_secret_is_401(client, ten
 async def test_a_revoked_key_is_401(client, app, tenant):
     assert (await client.get(MODELS, headers=tenant.headers)).status == 200
 
-    await app[store_key].write(partial(tenancy.revoke_key, key_id=tenant.key_id))
+    await run(app, RevokeKey(tenant.key_id))
 
     response = await client.get(MODELS, headers=tenant.headers)
     await problem(response, 401, "UNAUTHORIZED")
@@ -85,7 +83,7 @@ async def test_a_revoked_key_is_401(client, app, tenant):
 
 async def test_revoking_one_key_leaves_the_other_organizations_keys_working(
         client, app, tenant, other_tenant):
-    await app[store_key].write(partial(tenancy.revoke_key, key_id=tenant.key_id))
+    await run(app, RevokeKey(tenant.key_id))
     assert (await client.get(MODELS, headers=other_tenant.headers)).status == 200
 
 
@@ -112,7 +110,7 @@ async def test_the_first_request_of_a_process_is_not_a_500(client, tenant, monke
     assert response.status == 200
 
 
-# --- problem+json for routing errors ---------------------------------------------------------------
+# --- problem+json for routing errors -------------------------------------------------------------
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer whatever"}],
                          ids=["anonymous", "with-a-key"])
@@ -130,7 +128,7 @@ async def test_a_wrong_method_is_a_405_problem_with_an_allow_header(client, tena
     assert "DELETE" not in allowed
 
 
-# --- request bodies ----------------------------------------------------------------------------------
+# --- request bodies ------------------------------------------------------------------------------
 
 async def _echo(request: web.Request) -> web.Response:
     return web.json_response({"received": await read_json(request)})
@@ -266,7 +264,7 @@ async def test_an_unsafe_request_id_is_replaced_by_a_generated_one(client, unsaf
     assert generated and generated != unsafe
 
 
-# --- operations -------------------------------------------------------------------------------------
+# --- operations ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 async def test_health_and_readiness_answer_200_without_a_key(client, path):

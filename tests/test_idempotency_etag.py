@@ -15,25 +15,24 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import pytest
 from multidict import CIMultiDict
 
-from events import log
+from service.apis import OPERATIONS, declared_routes
 from service.app import create_app
-from service.appkeys import store_key
-from service.commands import tenancy
-from service.openapi import routes_of
+from service.appkeys import backend_key
+from service.commands.tenancy import IssueKey
 from service.settings import Settings
-from tests.conftest import Tenant, make_tenant
+from tests.backends import SqliteHarness
+from tests.conftest import Tenant, make_tenant, run
+from tests.conftest import event_count as count_events_of
 
 F = "/api/v1/custom-fields"
 P = "/custom-fields"
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
 PROBLEM = "application/problem+json"
-READ_ONLY_POSTS = {("POST", F + "/preview")}  # evaluates an expression, writes nothing
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -60,10 +59,14 @@ class Call:
 
 
 @dataclass(frozen=True)
-class Case:
+class Pair:
     call: Call    # the write
     other: Call   # another request (another body, or for DELETE another resource)
-    ok: int       # its success status
+
+
+@dataclass(frozen=True)
+class Case(Pair):
+    ok: int       # the write's success status, as its route declares it
 
 
 async def send(client, tenant: Tenant, call: Call, **headers: str) -> Answer:
@@ -80,9 +83,7 @@ async def created(client, tenant: Tenant, path: str, body: dict) -> dict:
 
 
 async def event_count(client) -> int:
-    rows = await client.server.app[store_key].reader.execute_fetchall(
-        "SELECT COUNT(*) FROM events")
-    return rows[0][0]
+    return await count_events_of(client.server.app)
 
 
 def assert_problem(answer: Answer, status: int, code: str) -> dict:
@@ -110,95 +111,90 @@ async def stage(client, tenant, name: str = "Stage") -> dict:
 
 
 async def case_v1_create(client, tenant) -> Case:
-    return Case(Call("POST", F, {"name": "idem_field", **EMPLOYEE}),
-                Call("POST", F, {"name": "idem_other", **EMPLOYEE}), 201)
+    return Pair(Call("POST", F, {"name": "idem_field", **EMPLOYEE}),
+                Call("POST", F, {"name": "idem_other", **EMPLOYEE}))
 
 
 async def case_mapping_create(client, tenant) -> Case:
     field = await hris_field(client, tenant, "badge")
     body = {"custom_field_id": field, "integration_slug": "hibob", "json_path": "a"}
-    return Case(Call("POST", F + "/mapping", body),
-                Call("POST", F + "/mapping", {**body, "integration_slug": "personio"}), 201)
+    return Pair(Call("POST", F + "/mapping", body),
+                Call("POST", F + "/mapping", {**body, "integration_slug": "personio"}))
 
 
 async def case_mapping_patch(client, tenant) -> Case:
     mapping = await mapping_of(client, tenant, await hris_field(client, tenant, "badge"),
                                "workday")
     path = f"{F}/mapping/{mapping}"
-    return Case(Call("PATCH", path, {"json_path": "x"}), Call("PATCH", path, {"json_path": "y"}),
-                200)
+    return Pair(Call("PATCH", path, {"json_path": "x"}), Call("PATCH", path, {"json_path": "y"}))
 
 
 async def case_mapping_delete(client, tenant) -> Case:
     field = await hris_field(client, tenant, "badge")
     first = await mapping_of(client, tenant, field, "workday")
     second = await mapping_of(client, tenant, field, "bamboohr")
-    return Case(Call("DELETE", f"{F}/mapping/{first}"), Call("DELETE", f"{F}/mapping/{second}"),
-                200)
+    return Pair(Call("DELETE", f"{F}/mapping/{first}"), Call("DELETE", f"{F}/mapping/{second}"))
 
 
 async def case_connector_create(client, tenant) -> Case:
-    return Case(Call("POST", "/api/v1/connectors", {"integration_slug": "hubspot"}),
+    return Pair(Call("POST", "/api/v1/connectors", {"integration_slug": "hubspot"}),
                 Call("POST", "/api/v1/connectors", {"integration_slug": "hubspot",
-                                                    "name": "Another"}), 201)
+                                                    "name": "Another"}))
 
 
 async def case_sync(client, tenant) -> Case:
     path = f"/api/v1/connectors/{tenant.connector_token}/sync"
-    return Case(Call("POST", path, {**EMPLOYEE, "records": [{"remote_id": "r1", "data": {}}]}),
-                Call("POST", path, {**EMPLOYEE, "records": [{"remote_id": "r2", "data": {}}]}),
-                200)
+    return Pair(Call("POST", path, {**EMPLOYEE, "records": [{"remote_id": "r1", "data": {}}]}),
+                Call("POST", path, {**EMPLOYEE, "records": [{"remote_id": "r2", "data": {}}]}))
 
 
 async def case_v1_delete(client, tenant) -> Case:
     first, second = (await hris_field(client, tenant, "one"),
                      await hris_field(client, tenant, "two"))
-    return Case(Call("DELETE", f"{F}/{first}"), Call("DELETE", f"{F}/{second}"), 200)
+    return Pair(Call("DELETE", f"{F}/{first}"), Call("DELETE", f"{F}/{second}"))
 
 
 async def case_persons_create(client, tenant) -> Case:
-    return Case(Call("POST", P, {"name": "Idem"}), Call("POST", P, {"name": "Idem Other"}), 201)
+    return Pair(Call("POST", P, {"name": "Idem"}), Call("POST", P, {"name": "Idem Other"}))
 
 
 async def case_persons_patch(client, tenant) -> Case:
     path = f"{P}/{(await stage(client, tenant))['id']}"
-    return Case(Call("PATCH", path, {"name": "Stage X"}), Call("PATCH", path, {"name": "Stage Y"}),
-                200)
+    return Pair(Call("PATCH", path, {"name": "Stage X"}), Call("PATCH", path, {"name": "Stage Y"}))
 
 
 async def case_persons_delete(client, tenant) -> Case:
     first, second = await stage(client, tenant, "One"), await stage(client, tenant, "Two")
-    return Case(Call("DELETE", f"{P}/{first['id']}"), Call("DELETE", f"{P}/{second['id']}"), 204)
+    return Pair(Call("DELETE", f"{P}/{first['id']}"), Call("DELETE", f"{P}/{second['id']}"))
 
 
 async def case_option_add(client, tenant) -> Case:
     path = f"{P}/{(await stage(client, tenant))['id']}/options"
-    return Case(Call("POST", path, {"value": "Churned"}), Call("POST", path, {"value": "Paused"}),
-                201)
+    return Pair(Call("POST", path, {"value": "Churned"}), Call("POST", path, {"value": "Paused"}))
 
 
 async def case_option_order(client, tenant) -> Case:
     field = await stage(client, tenant)
     ids = [o["id"] for o in field["options"]]
     path = f"{P}/{field['id']}/options/order"
-    return Case(Call("PUT", path, {"optionIds": ids[::-1]}),
-                Call("PUT", path, {"optionIds": [ids[1], ids[0], ids[2]]}), 200)
+    return Pair(Call("PUT", path, {"optionIds": ids[::-1]}),
+                Call("PUT", path, {"optionIds": [ids[1], ids[0], ids[2]]}))
 
 
 async def case_option_patch(client, tenant) -> Case:
     field = await stage(client, tenant)
     path = f"{P}/{field['id']}/options/{field['options'][0]['id']}"
-    return Case(Call("PATCH", path, {"value": "Prospect"}),
-                Call("PATCH", path, {"value": "Lead 2"}), 200)
+    return Pair(Call("PATCH", path, {"value": "Prospect"}),
+                Call("PATCH", path, {"value": "Lead 2"}))
 
 
 async def case_option_delete(client, tenant) -> Case:
     field = await stage(client, tenant)
     first, second = (f"{P}/{field['id']}/options/{o['id']}" for o in field["options"][:2])
-    return Case(Call("DELETE", first), Call("DELETE", second), 204)
+    return Pair(Call("DELETE", first), Call("DELETE", second))
 
 
-CASES: dict[tuple[str, str], Callable[..., Awaitable[Case]]] = {
+CASES: dict[tuple[str, str], Callable[..., Awaitable[Pair]]] = {
     ("POST", F): case_v1_create,
     ("DELETE", F + "/{field_id}"): case_v1_delete,
     ("POST", F + "/mapping"): case_mapping_create,
@@ -215,8 +211,9 @@ CASES: dict[tuple[str, str], Callable[..., Awaitable[Case]]] = {
     ("DELETE", P + "/{field_id}/options/{option_id}"): case_option_delete,
 }
 
-WRITE_ROUTES = [(m, p) for m, p in routes_of(create_app(Settings(db="unused-by-collection.db")))
-                if m in ("POST", "PATCH", "PUT", "DELETE") and (m, p) not in READ_ONLY_POSTS]
+# Every route its declaration says changes state (a POST such as preview may not).
+DECLARED = {(op.method, op.path): op for op in OPERATIONS}
+WRITE_ROUTES = [route for route, op in DECLARED.items() if op.changes_state]
 
 
 def write_params() -> list:
@@ -227,13 +224,12 @@ async def prepare(client, tenant, route) -> Case:
     if route not in CASES:
         pytest.fail(f"write route {route[0]} {route[1]} has no case in CASES of {__name__}: "
                     "add one so its Idempotency-Key handling is tested")
-    return await CASES[route](client, tenant)
+    pair = await CASES[route](client, tenant)
+    return Case(pair.call, pair.other, DECLARED[route].status)
 
 
 def test_every_write_route_has_a_case(app):
-    missing = [f"{m} {p}" for m, p in routes_of(app)
-               if m in ("POST", "PATCH", "PUT", "DELETE") and (m, p) not in READ_ONLY_POSTS
-               and (m, p) not in CASES]
+    missing = [f"{m} {p}" for m, p in WRITE_ROUTES if (m, p) not in CASES]
     assert not missing, f"write routes without an idempotency case: {missing}"
 
 
@@ -300,14 +296,12 @@ async def test_twenty_concurrent_identical_requests_with_one_key_write_once(
         (a.status, a.text) for a in answers]
     assert answers[0].status == case.ok
     assert sum(not a.replayed for a in answers) == 1
-    rows = await client.server.app[store_key].reader.execute_fetchall(
-        "SELECT DISTINCT json_extract(metadata, '$.request_id') FROM events"
-        " WHERE json_extract(metadata, '$.idempotency_key') = 'storm'")
-    assert len(rows) == 1, f"events of {len(rows)} requests were written"
+    stormed = [e for e in await client.server.app[backend_key].store.read_events()
+               if e.metadata.get("idempotency_key") == "storm"]
+    requests = {e.metadata.get("request_id") for e in stormed}
+    assert len(requests) == 1, f"events of {len(requests)} requests were written"
     written = (await event_count(client)) - count
-    single = await client.server.app[store_key].reader.execute_fetchall(
-        "SELECT COUNT(*) FROM events WHERE json_extract(metadata, '$.idempotency_key') = 'storm'")
-    assert written == single[0][0] >= 1
+    assert written == len(stormed) >= 1
 
 
 async def test_keys_survive_a_restart(aiohttp_client, settings):
@@ -375,12 +369,8 @@ async def test_an_aged_key_is_forgotten_and_may_be_used_for_another_request(
         client, settings, tenant):
     first = await send(client, tenant, CONNECTOR, **{"Idempotency-Key": "aged"})
     assert first.status == 201
-    conn = log.connect(settings.db)
-    try:  # 25 hours ago, past the default TTL of 24
-        conn.execute("UPDATE idempotency_keys SET created_at = strftime("
-                     "'%Y-%m-%dT%H:%M:%fZ', 'now', '-25 hours') WHERE key = 'aged'")
-    finally:
-        conn.close()
+    # 25 hours ago, past the default TTL of 24
+    SqliteHarness(settings.db).age_idempotency_record("aged", hours=25)
     again = await send(client, tenant, CONNECTOR, **{"Idempotency-Key": "aged"})
     assert again.status == 201 and not again.replayed and again.body["id"] != first.body["id"]
     other = await send(client, tenant, Call("POST", "/api/v1/connectors", {
@@ -404,7 +394,7 @@ COLLECTION_GETS_WITH_AN_ID = {F + "/{field_id}/history"}
 
 
 def test_every_get_of_one_resource_is_known_to_carry_an_etag(app):
-    with_id = {p for m, p in routes_of(app) if m == "GET" and "{" in p}
+    with_id = {p for m, p in declared_routes() if m == "GET" and "{" in p}
     unknown = with_id - SINGLE_RESOURCE_GETS - COLLECTION_GETS_WITH_AN_ID
     assert not unknown, f"classify these GET routes (ETag or not): {unknown}"
 
@@ -606,7 +596,7 @@ async def limited(aiohttp_client, settings):
     client = await aiohttp_client(app)
     client.tenant = await make_tenant(app, "limited")
     client.other = await make_tenant(app, "unlimited")
-    second = await app[store_key].write(partial(tenancy.issue_key, org_slug="limited"))
+    second = await run(app, IssueKey("limited"))
     client.second_key = {"Authorization": f"Bearer {second['key']}"}
     return client
 

@@ -2,12 +2,14 @@
 
 Every route of the app is tried with four callers: the first organization's own key,
 another organization's key, no key, and a revoked key of the first organization. The
-routes come from the app's router, so a route added later is tried without editing
-this file; a route without a sample request in `SAMPLES` fails with its name.
+routes, their success status, their scope and whether they are public all come from
+the route declarations (`service.apis.OPERATIONS`), so a route added later is tried
+without editing this file; a route without a sample request in `REQUESTS` fails with
+its name.
 
 Expectations:
-- own key: the route's documented success status;
-- another organization's key: 404 for anything that names a resource of the first
+- own key: the route's declared success status;
+- another organization's key: 404 for a route whose scope is a resource of the first
   organization (and nothing of it written); lists and lookups answer 200 but never show
   any id, name or token of the first organization; creates make the caller's own thing;
 - no key: 401 with `WWW-Authenticate: Bearer`; a revoked key: 401 likewise;
@@ -18,21 +20,21 @@ The persons API is called with the caller's own `organizationSlug`.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import pytest
 
-from service.app import create_app
-from service.appkeys import store_key
-from service.commands import tenancy
+from service.apis import OPERATIONS, declared_routes
+from service.commands.tenancy import IssueKey, RevokeKey
 from service.ids import hash_key
-from service.openapi import routes_of
-from service.settings import Settings
-from tests.conftest import Tenant, make_tenant
+from service.routing import PUBLIC as PUBLIC_AUTH
+from service.routing import RESOURCE, Operation
+from tests.conftest import Tenant, event_count, make_tenant, run
 
 PROBLEM = "application/problem+json"
 FIRST, OTHER = "umbrella", "initech"
+# The only routes anyone may call without a key; a route declared public besides these
+# fails `test_the_public_routes_are_exactly_the_operational_ones`.
 PUBLIC = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"),
           ("GET", "/api/v1/openapi.json")}
 
@@ -83,9 +85,8 @@ async def _created(response, status: int = 201) -> dict:
 async def build_world(client, app) -> World:
     first = await make_tenant(app, FIRST)
     other = await make_tenant(app, OTHER)
-    store = app[store_key]
-    extra = await store.write(partial(tenancy.issue_key, org_slug=FIRST))
-    await store.write(partial(tenancy.revoke_key, key_id=extra["id"]))
+    extra = await run(app, IssueKey(FIRST))
+    await run(app, RevokeKey(extra["id"]))
     world = World(first, other, extra["key"])
 
     person = await _created(await client.post(
@@ -112,11 +113,6 @@ async def build_world(client, app) -> World:
 
 # --- one sample request per route --------------------------------------------------------------
 
-RESOURCE = "resource"  # names a resource of the first organization: others get 404
-LISTING = "listing"    # a list or lookup of the caller's own things: others get 200
-CREATE = "create"      # makes a new thing of the caller's own: others succeed too
-
-
 @dataclass(frozen=True)
 class Request:
     path: str
@@ -126,9 +122,19 @@ class Request:
 
 @dataclass(frozen=True)
 class Sample:
-    kind: str
-    ok: int
+    """A route's declaration (its scope, its success status) and how to build a request
+    of it for a caller."""
+
+    operation: Operation
     build: Callable[[World, Tenant], Request]
+
+    @property
+    def kind(self) -> str:
+        return self.operation.scope
+
+    @property
+    def ok(self) -> int:
+        return self.operation.status
 
 
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
@@ -140,81 +146,75 @@ def _scope(w: World) -> dict[str, str]:
 
 P = "/custom-fields"
 F = "/api/v1/custom-fields"
-SAMPLES: dict[tuple[str, str], Sample] = {
-    ("GET", "/healthz"): Sample(LISTING, 200, lambda w, c: Request("/healthz")),
-    ("GET", "/readyz"): Sample(LISTING, 200, lambda w, c: Request("/readyz")),
-    ("GET", "/metrics"): Sample(LISTING, 200, lambda w, c: Request("/metrics")),
-    ("GET", "/api/v1/openapi.json"): Sample(LISTING, 200,
-                                            lambda w, c: Request("/api/v1/openapi.json")),
-    ("GET", "/api/v1/lookup/models"): Sample(LISTING, 200,
-                                             lambda w, c: Request("/api/v1/lookup/models")),
-    ("GET", "/api/v1/lookup/integrations"): Sample(
-        LISTING, 200, lambda w, c: Request("/api/v1/lookup/integrations")),
-    ("GET", "/api/v1/events"): Sample(LISTING, 200, lambda w, c: Request(
-        "/api/v1/events", params={"limit": "200"})),
-    ("GET", F + "/{field_id}/history"): Sample(
-        RESOURCE, 200, lambda w, c: Request(f"{F}/{w.hris_field}/history")),
-    ("GET", F + "/raw-data"): Sample(RESOURCE, 200, lambda w, c: Request(
-        F + "/raw-data", params=_scope(w))),
-    ("POST", F + "/preview"): Sample(RESOURCE, 200, lambda w, c: Request(
-        F + "/preview", json={**_scope(w), "json_path": JSON_PATH})),
-    ("GET", F + "/configuration"): Sample(RESOURCE, 200, lambda w, c: Request(
-        F + "/configuration", params=_scope(w))),
-    ("GET", F + "/values"): Sample(RESOURCE, 200, lambda w, c: Request(
-        F + "/values", params=_scope(w))),
-    ("POST", F + "/mapping"): Sample(RESOURCE, 201, lambda w, c: Request(
+# What the scope and status of each route are comes from its declaration; here, only a
+# request for it.
+REQUESTS: dict[tuple[str, str], Callable[[World, Tenant], Request]] = {
+    ("GET", "/healthz"): lambda w, c: Request("/healthz"),
+    ("GET", "/readyz"): lambda w, c: Request("/readyz"),
+    ("GET", "/metrics"): lambda w, c: Request("/metrics"),
+    ("GET", "/api/v1/openapi.json"): lambda w, c: Request("/api/v1/openapi.json"),
+    ("GET", "/api/v1/lookup/models"): lambda w, c: Request("/api/v1/lookup/models"),
+    ("GET", "/api/v1/lookup/integrations"): lambda w, c: Request("/api/v1/lookup/integrations"),
+    ("GET", "/api/v1/events"): lambda w, c: Request(
+        "/api/v1/events", params={"limit": "200"}),
+    ("GET", F + "/{field_id}/history"): lambda w, c: Request(f"{F}/{w.hris_field}/history"),
+    ("GET", F + "/raw-data"): lambda w, c: Request(
+        F + "/raw-data", params=_scope(w)),
+    ("POST", F + "/preview"): lambda w, c: Request(
+        F + "/preview", json={**_scope(w), "json_path": JSON_PATH}),
+    ("GET", F + "/configuration"): lambda w, c: Request(
+        F + "/configuration", params=_scope(w)),
+    ("GET", F + "/values"): lambda w, c: Request(
+        F + "/values", params=_scope(w)),
+    ("POST", F + "/mapping"): lambda w, c: Request(
         F + "/mapping", json={"custom_field_id": w.hris_field,
                               "connector_token": w.first.connector_token,
-                              "json_path": "badge"})),
-    ("PATCH", F + "/mapping/{mapping_id}"): Sample(RESOURCE, 200, lambda w, c: Request(
-        f"{F}/mapping/{w.mapping_id}", json={"json_path": "badge.other"})),
-    ("DELETE", F + "/mapping/{mapping_id}"): Sample(
-        RESOURCE, 200, lambda w, c: Request(f"{F}/mapping/{w.mapping_id}")),
-    ("POST", "/api/v1/connectors"): Sample(CREATE, 201, lambda w, c: Request(
-        "/api/v1/connectors", json={"integration_slug": "hubspot"})),
-    ("GET", "/api/v1/connectors"): Sample(LISTING, 200,
-                                          lambda w, c: Request("/api/v1/connectors")),
-    ("POST", "/api/v1/connectors/{connector_token}/sync"): Sample(
-        RESOURCE, 200, lambda w, c: Request(
+                              "json_path": "badge"}),
+    ("PATCH", F + "/mapping/{mapping_id}"): lambda w, c: Request(
+        f"{F}/mapping/{w.mapping_id}", json={"json_path": "badge.other"}),
+    ("DELETE", F + "/mapping/{mapping_id}"): lambda w, c: Request(f"{F}/mapping/{w.mapping_id}"),
+    ("POST", "/api/v1/connectors"): lambda w, c: Request(
+        "/api/v1/connectors", json={"integration_slug": "hubspot"}),
+    ("GET", "/api/v1/connectors"): lambda w, c: Request("/api/v1/connectors"),
+    ("POST", "/api/v1/connectors/{connector_token}/sync"): lambda w, c: Request(
             f"/api/v1/connectors/{w.first.connector_token}/sync",
-            json={**EMPLOYEE, "records": [{"remote_id": "r-2", "data": {"x": 1}}]})),
+            json={**EMPLOYEE, "records": [{"remote_id": "r-2", "data": {"x": 1}}]}),
     # Another organization may use the first one's field name: names are per organization.
-    ("POST", F): Sample(CREATE, 201, lambda w, c: Request(
-        F, json={"name": HRIS_FIELD_NAME if c is w.other else "new_field", **EMPLOYEE})),
-    ("GET", F): Sample(LISTING, 200, lambda w, c: Request(F, params={"limit": "200"})),
-    ("GET", F + "/{field_id}"): Sample(RESOURCE, 200,
-                                       lambda w, c: Request(f"{F}/{w.hris_field}")),
-    ("DELETE", F + "/{field_id}"): Sample(RESOURCE, 200,
-                                          lambda w, c: Request(f"{F}/{w.hris_field}")),
-    ("GET", P): Sample(LISTING, 200, lambda w, c: Request(P)),
-    ("POST", P): Sample(CREATE, 201, lambda w, c: Request(
-        P, json={"name": PERSON_FIELD_NAME if c is w.other else "New Field"})),
-    ("GET", P + "/{field_id}"): Sample(RESOURCE, 200,
-                                       lambda w, c: Request(f"{P}/{w.person_field}")),
-    ("PATCH", P + "/{field_id}"): Sample(RESOURCE, 200, lambda w, c: Request(
-        f"{P}/{w.person_field}", json={"description": "changed"})),
-    ("DELETE", P + "/{field_id}"): Sample(RESOURCE, 204,
-                                          lambda w, c: Request(f"{P}/{w.person_field}")),
-    ("POST", P + "/{field_id}/options"): Sample(RESOURCE, 201, lambda w, c: Request(
-        f"{P}/{w.person_field}/options", json={"value": "Bronze"})),
-    ("PUT", P + "/{field_id}/options/order"): Sample(RESOURCE, 200, lambda w, c: Request(
-        f"{P}/{w.person_field}/options/order", json={"optionIds": w.option_ids[::-1]})),
-    ("PATCH", P + "/{field_id}/options/{option_id}"): Sample(RESOURCE, 200, lambda w, c: Request(
-        f"{P}/{w.person_field}/options/{w.option_id}", json={"color": "#FFD700"})),
-    ("DELETE", P + "/{field_id}/options/{option_id}"): Sample(RESOURCE, 204, lambda w, c: Request(
-        f"{P}/{w.person_field}/options/{w.option_id}")),
+    ("POST", F): lambda w, c: Request(
+        F, json={"name": HRIS_FIELD_NAME if c is w.other else "new_field", **EMPLOYEE}),
+    ("GET", F): lambda w, c: Request(F, params={"limit": "200"}),
+    ("GET", F + "/{field_id}"): lambda w, c: Request(f"{F}/{w.hris_field}"),
+    ("DELETE", F + "/{field_id}"): lambda w, c: Request(f"{F}/{w.hris_field}"),
+    ("GET", P): lambda w, c: Request(P),
+    ("POST", P): lambda w, c: Request(
+        P, json={"name": PERSON_FIELD_NAME if c is w.other else "New Field"}),
+    ("GET", P + "/{field_id}"): lambda w, c: Request(f"{P}/{w.person_field}"),
+    ("PATCH", P + "/{field_id}"): lambda w, c: Request(
+        f"{P}/{w.person_field}", json={"description": "changed"}),
+    ("DELETE", P + "/{field_id}"): lambda w, c: Request(f"{P}/{w.person_field}"),
+    ("POST", P + "/{field_id}/options"): lambda w, c: Request(
+        f"{P}/{w.person_field}/options", json={"value": "Bronze"}),
+    ("PUT", P + "/{field_id}/options/order"): lambda w, c: Request(
+        f"{P}/{w.person_field}/options/order", json={"optionIds": w.option_ids[::-1]}),
+    ("PATCH", P + "/{field_id}/options/{option_id}"): lambda w, c: Request(
+        f"{P}/{w.person_field}/options/{w.option_id}", json={"color": "#FFD700"}),
+    ("DELETE", P + "/{field_id}/options/{option_id}"): lambda w, c: Request(
+        f"{P}/{w.person_field}/options/{w.option_id}"),
 }
 
 # The routes as the app factory builds them, read once when the tests are collected.
-ROUTES = routes_of(create_app(Settings(db="unused-by-collection.db")))
+ROUTES = declared_routes()
 ROUTE_IDS = [f"{method} {path}" for method, path in ROUTES]
 
 
+DECLARED = {(op.method, op.path): op for op in OPERATIONS}
+
+
 def sample_for(route: tuple[str, str]) -> Sample:
-    if route not in SAMPLES:
-        pytest.fail(f"route {route[0]} {route[1]} has no sample request in SAMPLES of "
+    if route not in REQUESTS:
+        pytest.fail(f"route {route[0]} {route[1]} has no sample request in REQUESTS of "
                     f"{__name__}: add one so its tenant isolation is tested")
-    return SAMPLES[route]
+    return Sample(DECLARED[route], REQUESTS[route])
 
 
 def is_persons(path: str) -> bool:
@@ -235,9 +235,7 @@ async def send(client, method: str, request: Request, headers: dict[str, str]):
 
 
 async def first_org_event_count(app, world: World) -> int:
-    rows = await app[store_key].reader.execute_fetchall(
-        "SELECT COUNT(*) FROM events WHERE org_id = ?", (world.first.id,))
-    return rows[0][0]
+    return await event_count(app, world.first.id)
 
 
 # --- the matrix ----------------------------------------------------------------------------------
@@ -260,7 +258,7 @@ async def try_no_key(client, world, route, failures: Failures) -> None:
     request = sample_for(route).build(world, world.first)
     headers = headers_for(request.path, None, world.first.slug)
     response, text = await send(client, method, request, headers)
-    if route in PUBLIC:
+    if DECLARED[route].auth == PUBLIC_AUTH:
         failures.check(response.status == 200, f"no key: {response.status} {text[:300]}")
         return
     failures.check(response.status == 401 and response.content_type == PROBLEM
@@ -280,7 +278,7 @@ async def try_revoked_key(client, world, route, failures: Failures) -> None:
     request = sample_for(route).build(world, world.first)
     response, text = await send(client, method, request,
                                 headers_for(request.path, world.revoked_key, world.first.slug))
-    if route in PUBLIC:
+    if DECLARED[route].auth == PUBLIC_AUTH:
         failures.check(response.status == 200, f"revoked key: {response.status} {text[:300]}")
         return
     failures.check(response.status == 401 and json.loads(text).get("code") == "UNAUTHORIZED",
@@ -297,7 +295,7 @@ async def try_other_organization(client, world, route, failures: Failures) -> No
                                 headers_for(request.path, world.other.key, world.other.slug))
     sent = json.dumps(request.json) + json.dumps(request.params) + request.path
     unsent_names = [n for n in world.names() if n not in sent]
-    if route in PUBLIC:
+    if DECLARED[route].auth == PUBLIC_AUTH:
         failures.check(response.status == 200, f"other org: {response.status} {text[:300]}")
     elif sample.kind == RESOURCE:
         failures.check(response.status == 404 and response.content_type == PROBLEM,
@@ -356,13 +354,12 @@ async def test_a_route_serves_its_own_organization_and_refuses_everyone_else(
 # --- the table itself ----------------------------------------------------------------------------
 
 def test_every_route_of_the_app_has_a_sample_request(app):
-    missing = [f"{m} {p}" for m, p in routes_of(app) if (m, p) not in SAMPLES]
-    assert not missing, f"routes without a sample request in SAMPLES: {missing}"
+    missing = [f"{m} {p}" for m, p in declared_routes() if (m, p) not in REQUESTS]
+    assert not missing, f"routes without a sample request in REQUESTS: {missing}"
 
 
 def test_the_public_routes_are_exactly_the_operational_ones(app):
-    public = {(route.method, route.resource.canonical) for route in app.router.routes()
-              if route.method != "HEAD" and getattr(route.handler, "public", False)}
+    public = {(op.method, op.path) for op in OPERATIONS if op.auth == PUBLIC_AUTH}
     assert public == PUBLIC
 
 

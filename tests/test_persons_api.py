@@ -4,7 +4,7 @@ round trips with the v1 API over the same (CRM, person) fields."""
 
 import pytest
 
-from service.appkeys import store_key
+from service.appkeys import backend_key
 
 FUNDING = {"name": "Funding Round", "type": "multiselect",
            "options": [{"value": "Seed"}, {"value": "Series A"}, {"value": "Series B"}]}
@@ -450,7 +450,7 @@ async def test_delete_field(client, tenant):
     is_problem(resp, body, 404, "NOT_FOUND")
     # the name is free again
     await create(client, tenant, {"name": "funding round"})
-    events = await client.app[store_key].stream_events(f"field:{field['id']}")
+    events = await client.app[backend_key].store.stream_events(f"field:{field['id']}")
     assert [e.type for e in events][-4:] == ["OptionRemoved"] * 3 + ["FieldDeleted"]
 
 
@@ -467,7 +467,7 @@ async def test_every_change_is_an_event(client, tenant):
                             headers=tenant.persons_headers)
     assert resp.status == 200
     await delete(client, tenant, f"{base}/options/{order[-1]}")  # the last one: no gap
-    events = await client.app[store_key].stream_events(f"field:{field['id']}")
+    events = await client.app[backend_key].store.stream_events(f"field:{field['id']}")
     assert [e.type for e in events] == ["FieldCreated"] + ["OptionAdded"] * 3 + [
         "FieldUpdated", "OptionAdded", "OptionUpdated", "OptionsReordered", "OptionRemoved"]
     assert all(e.metadata.get("source") == "API" for e in events)
@@ -526,7 +526,7 @@ async def test_idempotency_key_on_writes(client, tenant):
     is_problem(resp, problem, 422, "IDEMPOTENCY_KEY_REUSED")
     _, listed = await get(client, tenant, "/custom-fields")
     assert [f["name"] for f in listed["customFields"]] == ["Title"]
-    events = await client.app[store_key].stream_events(f"field:{body['id']}")
+    events = await client.app[backend_key].store.stream_events(f"field:{body['id']}")
     assert len(events) == 1
     key = {"Idempotency-Key": "delete-title-1"}
     first, _ = await delete(client, tenant, f"/custom-fields/{body['id']}", key)

@@ -4,7 +4,7 @@ If-Match lets a client ask to be refused (412) when someone else wrote first."""
 
 import asyncio
 
-from service.appkeys import store_key
+from service.appkeys import backend_key
 
 PARALLEL = 20
 
@@ -31,7 +31,7 @@ async def test_parallel_same_option_value_one_wins(client, tenant):
     resp = await client.get(f"/custom-fields/{field['id']}", headers=tenant.persons_headers)
     options = (await resp.json())["options"]
     assert len(options) == 1
-    events = await client.app[store_key].stream_events(f"field:{field['id']}")
+    events = await client.app[backend_key].store.stream_events(f"field:{field['id']}")
     assert [e.type for e in events].count("OptionAdded") == 1
 
 
@@ -49,7 +49,7 @@ async def test_parallel_renames_all_apply(client, tenant):
     # each answer shows its own rename, at its own version
     assert [body["name"] for _, body, _ in answers] == names
     assert sorted(int(tag.strip('"')) for _, _, tag in answers) == list(range(2, PARALLEL + 2))
-    events = await client.app[store_key].stream_events(f"field:{field['id']}")
+    events = await client.app[backend_key].store.stream_events(f"field:{field['id']}")
     updates = [e for e in events if e.type == "FieldUpdated"]
     assert len(updates) == PARALLEL
     assert sorted(e.data["changes"]["name"] for e in updates) == sorted(names)
@@ -73,7 +73,7 @@ async def test_parallel_renames_with_if_match_one_wins(client, tenant):
     assert all(body["code"] == "PRECONDITION_FAILED" for status, body in answers
                if status == 412)
     [winner] = [body["name"] for status, body in answers if status == 200]
-    events = await client.app[store_key].stream_events(f"field:{field['id']}")
+    events = await client.app[backend_key].store.stream_events(f"field:{field['id']}")
     assert [e.type for e in events] == ["FieldCreated", "FieldUpdated"]
     resp = await client.get(f"/custom-fields/{field['id']}", headers=tenant.persons_headers)
     assert (await resp.json())["name"] == winner

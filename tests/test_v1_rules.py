@@ -10,8 +10,7 @@ import re
 import uuid
 from collections import Counter
 
-
-from service.appkeys import store_key
+from service.appkeys import backend_key
 from tests.conftest import make_tenant
 
 FIELD_KEYS = {"id", "name", "description", "category", "model", "type", "options",
@@ -116,7 +115,7 @@ async def raw_data(client, tenant, **params):
 
 
 async def last_seq(app) -> int:
-    events = await app[store_key].read_events()
+    events = await app[backend_key].store.read_events()
     return events[-1].seq if events else 0
 
 
@@ -325,7 +324,7 @@ async def test_deleting_a_field_removes_its_mappings_in_one_transaction(client, 
                                      connector_token=tenant.connector_token)}
     before = await last_seq(app)
     await ok(await client.delete(f"/api/v1/custom-fields/{field_id}", headers=tenant.headers))
-    events = await app[store_key].read_events(after=before)
+    events = await app[backend_key].store.read_events(after=before)
     assert Counter(e.type for e in events) == {"MappingDeleted": 3, "FieldDeleted": 1}
     assert events[-1].type == "FieldDeleted"
     assert {e.data["mapping_id"] for e in events if e.type == "MappingDeleted"} == mappings
@@ -823,7 +822,7 @@ async def test_syncing_changed_rows_counts_them_updated(client, tenant):
 async def test_a_sync_appends_a_connector_synced_event(client, app, tenant):
     before = await last_seq(app)
     body = await ok(await sync(client, tenant, [{"remote_id": "e1", "data": {"a": 1}}]))
-    [event] = await app[store_key].read_events(after=before)
+    [event] = await app[backend_key].store.read_events(after=before)
     assert event.type == "ConnectorSynced"
     assert event.org_id == tenant.id
     assert event.data["connector_id"] == tenant.connector_id

@@ -1,95 +1,116 @@
-"""Mapping commands: create (integration- or connector-scoped), change json_path, delete."""
+"""Mapping commands: create (integration- or connector-scoped), change json_path, delete.
 
-import sqlite3
+The expression must compile (checked before the write, on the caller's thread); the
+integration must be enabled for the organization, the connector must be its own, and
+the integration behind either must serve the field's category.
+"""
+
+from dataclasses import dataclass
 from typing import Any
 
-from events import Metadata, WriteTransaction
+from events import Metadata
 from events import types as ev
-from service.catalogue import Catalogue
-from service.commands.fields import check_precondition, load_field
-from service.commands.tenancy import require_enabled
-from service.errors import Conflict, NotFound, ValidationFailed
+from service import rules
+from service.commands.base import Command, Context, Tx
+from service.commands.fields import load_field
+from service.commands.streams import mapping_stream
+from service.errors import DuplicateMapping, ExpressionRefused, ExpressionTooLong, MappingNotFound
 from service.ids import new_id
-from service.jmes import ExpressionCache, ExpressionError
+from service.jmes import ExpressionError
+
+Row = dict[str, Any]
 
 
-def mapping_stream(mapping_id: str) -> str:
-    return f"mapping:{mapping_id}"
-
-
-def check_expression(expressions: ExpressionCache, json_path: str, max_length: int) -> None:
-    if len(json_path) > max_length:
-        raise ValidationFailed(f"json_path is longer than {max_length} characters",
-                               code="EXPRESSION_TOO_LONG",
-                               errors={"json_path": [f"at most {max_length} characters"]})
+def check_expression(ctx: Context, json_path: str) -> None:
+    """The expression is within its length bound and compiles (functions and arities
+    included)."""
+    limit = ctx.limits.max_expression_length
+    if len(json_path) > limit:
+        raise ExpressionTooLong(limit)
     try:
-        expressions.compile(json_path)
+        ctx.expressions.compile(json_path)
     except ExpressionError as exc:
-        raise ValidationFailed(exc.detail, code=exc.code, errors={"json_path": [exc.detail]})
+        raise ExpressionRefused(exc.code, exc.detail) from None
 
 
-def create_mapping(tx: WriteTransaction, *, org_id: str, catalogue: Catalogue,
-                   custom_field_id: str, integration_slug: str | None,
-                   connector_token: str | None, json_path: str,
-                   meta: Metadata | None = None) -> dict[str, Any]:
-    field = load_field(tx.conn, org_id, custom_field_id)
-    connector_id = None
-    if integration_slug is not None:
-        require_enabled(tx.conn, org_id, integration_slug)
-        served_by = integration_slug
-        duplicate_sql = "SELECT 1 FROM mappings WHERE field_id = ? AND integration_slug = ?"
-        scope_value = integration_slug
-    else:
-        row = tx.conn.execute("SELECT id, integration_slug FROM connectors"
-                              " WHERE token = ? AND org_id = ?",
-                              (connector_token, org_id)).fetchone()
-        if row is None:
-            raise NotFound("no connector with that token", code="CONNECTOR_NOT_FOUND")
-        connector_id, served_by = row
-        duplicate_sql = "SELECT 1 FROM mappings WHERE field_id = ? AND connector_id = ?"
-        scope_value = connector_id
-    if not catalogue.serves(served_by, field["category"]):
-        raise ValidationFailed(
-            f"integration {served_by!r} does not serve category {field['category']}",
-            code="INTEGRATION_CATEGORY_MISMATCH",
-            errors={"integration_slug" if integration_slug else "connector_token":
-                    [f"does not serve {field['category']}"]})
-    if tx.conn.execute(duplicate_sql, (custom_field_id, scope_value)).fetchone():
-        scope = "integration" if integration_slug else "connector"
-        raise Conflict(f"this field already has a mapping for that {scope}",
-                       code="DUPLICATE_MAPPING")
-    mapping_id = new_id()
-    tx.append(mapping_stream(mapping_id), 0,
-              [ev.MappingCreated(mapping_id, org_id, custom_field_id, integration_slug,
-                                 connector_id, json_path)], org_id=org_id, metadata=meta)
-    return {"id": mapping_id, "version": 1}
+@dataclass(frozen=True)
+class CreateMapping(Command[Row]):
+    """Exactly one of `integration_slug` and `connector_token` (the schema sees to it)."""
+
+    org_id: str
+    custom_field_id: str
+    json_path: str
+    integration_slug: str | None = None
+    connector_token: str | None = None
+
+    def check(self, ctx: Context) -> None:
+        check_expression(ctx, self.json_path)
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
+        field = load_field(tx, self.org_id, self.custom_field_id)
+        connector_id = None
+        if self.integration_slug is not None:
+            rules.require_enabled(tx.state.enabled_integrations(self.org_id),
+                                  self.integration_slug)
+            served_by, chosen_by = self.integration_slug, "integration_slug"
+            taken = tx.state.has_mapping(field["id"], integration_slug=self.integration_slug)
+        else:
+            assert self.connector_token is not None
+            connector = rules.require_connector(
+                tx.state.connector_by_token(self.org_id, self.connector_token))
+            connector_id = connector["id"]
+            served_by, chosen_by = connector["integration_slug"], "connector_token"
+            taken = tx.state.has_mapping(field["id"], connector_id=connector_id)
+        rules.require_serves(ctx.catalogue, served_by, field["category"], field=chosen_by)
+        if taken:
+            raise DuplicateMapping("integration" if self.integration_slug else "connector")
+        mapping_id = new_id()
+        [stored] = tx.append(mapping_stream(mapping_id), 0, [ev.MappingCreated(
+            mapping_id, self.org_id, field["id"], self.integration_slug, connector_id,
+            self.json_path)], org_id=self.org_id, metadata=meta)
+        return {"id": mapping_id, "version": stored.version}
 
 
-def _load_mapping(conn: sqlite3.Connection, org_id: str, mapping_id: str,
-                  if_match: str | None) -> tuple[str, str, int]:
-    row = conn.execute("SELECT field_id, json_path, version FROM mappings"
-                       " WHERE id = ? AND org_id = ?", (mapping_id, org_id)).fetchone()
-    if row is None:
-        raise NotFound(f"no mapping with id {mapping_id!r}")
-    check_precondition(if_match, str(row[2]))
-    return row
+def _mapping(tx: Tx, org_id: str, mapping_id: str, if_match: str | None) -> tuple[Row, int]:
+    mapping = tx.state.mapping(org_id, mapping_id)
+    if mapping is None:
+        raise MappingNotFound(mapping_id)
+    version = tx.stream_version(mapping_stream(mapping_id))
+    rules.require_precondition(if_match, version)
+    return mapping, version
 
 
-def update_mapping(tx: WriteTransaction, *, org_id: str, mapping_id: str, json_path: str,
-                   if_match: str | None = None, meta: Metadata | None = None) -> dict[str, Any]:
-    field_id, previous, version = _load_mapping(tx.conn, org_id, mapping_id, if_match)
-    if json_path != previous:
-        tx.append(mapping_stream(mapping_id), version,
-                  [ev.MappingUpdated(mapping_id, field_id, json_path, previous)],
-                  org_id=org_id, metadata=meta)
-        version += 1
-    return {"id": mapping_id, "version": version}
+@dataclass(frozen=True)
+class UpdateMapping(Command[Row]):
+    """Only json_path can change."""
+
+    org_id: str
+    mapping_id: str
+    json_path: str
+    if_match: str | None = None
+
+    def check(self, ctx: Context) -> None:
+        check_expression(ctx, self.json_path)
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
+        mapping, version = _mapping(tx, self.org_id, self.mapping_id, self.if_match)
+        if self.json_path != mapping["json_path"]:
+            [stored] = tx.append(mapping_stream(self.mapping_id), version, [ev.MappingUpdated(
+                self.mapping_id, mapping["field_id"], self.json_path, mapping["json_path"])],
+                org_id=self.org_id, metadata=meta)
+            version = stored.version
+        return {"id": self.mapping_id, "version": version}
 
 
-def delete_mapping(tx: WriteTransaction, *, org_id: str, mapping_id: str,
-                   if_match: str | None = None, meta: Metadata | None = None) -> dict[str, Any]:
-    field_id, _, version = _load_mapping(tx.conn, org_id, mapping_id, if_match)
-    tx.append(mapping_stream(mapping_id), version,
-              [ev.MappingDeleted(mapping_id, field_id, "deleted")], org_id=org_id,
-              metadata=meta)
-    return {"id": mapping_id}
+@dataclass(frozen=True)
+class DeleteMapping(Command[Row]):
+    org_id: str
+    mapping_id: str
+    if_match: str | None = None
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
+        mapping, version = _mapping(tx, self.org_id, self.mapping_id, self.if_match)
+        tx.append(mapping_stream(self.mapping_id), version,
+                  [ev.MappingDeleted(self.mapping_id, mapping["field_id"], "deleted")],
+                  org_id=self.org_id, metadata=meta)
+        return {"id": self.mapping_id}

@@ -1,47 +1,76 @@
 """Sync ingest: upstream rows for a connector and model, latest wins.
 
-The rows are data, not configuration: they are upserted into `synced_records` in the
-same transaction as the `ConnectorSynced` event that records counts and a digest.
+The rows are data, not configuration: they are upserted beside the log in the same
+transaction as the `ConnectorSynced` event that records counts and a digest. The
+bounds (records per call, bytes per record) are this command's rules.
 """
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
-from events import Metadata, WriteTransaction
+from events import Metadata
 from events import types as ev
 from events.canonical import canonical_json
+from service import rules
+from service.commands.base import Command, Context, Limits, Tx
+from service.commands.streams import connector_stream
+from service.errors import RecordTooLarge, TooManyRecords
+
+Row = dict[str, Any]
 
 
-def ingest(tx: WriteTransaction, *, org_id: str, connector_id: str, category: str, model: str,
-           records: list[dict[str, Any]], meta: Metadata | None = None) -> dict[str, Any]:
-    digest_all = hashlib.sha256()
-    latest: dict[str, tuple[str, str, int]] = {}
-    for ord_, record in enumerate(records):  # a remote id given twice: the later one wins
-        text = canonical_json(record["data"])
-        digest_all.update(canonical_json([record["remote_id"], record["data"]]).encode())
-        latest.pop(record["remote_id"], None)
-        latest[record["remote_id"]] = (text, hashlib.sha256(text.encode()).hexdigest(), ord_)
-    existing = dict(tx.conn.execute(
-        "SELECT remote_id, digest FROM synced_records"
-        " WHERE connector_id = ? AND category = ? AND model = ?"
-        f" AND remote_id IN ({','.join('?' * len(latest))})",
-        [connector_id, category, model, *latest]).fetchall()) if latest else {}
-    inserted = sum(1 for r in latest if r not in existing)
-    unchanged = sum(1 for r, (_, d, _) in latest.items() if existing.get(r) == d)
-    updated = len(latest) - inserted - unchanged
-    [stored] = tx.append(f"connector:{connector_id}", None,
-                         [ev.ConnectorSynced(connector_id, category, model, len(records),
-                                             inserted, updated, unchanged,
-                                             digest_all.hexdigest())],
-                         org_id=org_id, metadata=meta)
-    tx.conn.executemany(
-        "INSERT INTO synced_records (connector_id, category, model, remote_id, data, digest,"
-        " synced_at, seq, ord) VALUES (?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT (connector_id, category, model, remote_id) DO UPDATE SET"
-        " data = excluded.data, digest = excluded.digest, synced_at = excluded.synced_at,"
-        " seq = excluded.seq, ord = excluded.ord",
-        [(connector_id, category, model, remote_id, text, digest, stored.recorded_at,
-          stored.seq, ord_) for remote_id, (text, digest, ord_) in latest.items()])
-    return {"category": category, "model": model,
-            "received": len(records), "inserted": inserted, "updated": updated,
-            "unchanged": unchanged, "digest": stored.event.digest, "synced_at": stored.recorded_at}
+def check_record_count(count: int, limits: Limits) -> None:
+    """Cheap enough to run before the records are even validated one by one."""
+    if count > limits.max_sync_records:
+        raise TooManyRecords(limits.max_sync_records)
+
+
+@dataclass(frozen=True)
+class SyncRecords(Command[Row]):
+    """`records` are {"remote_id", "data"}; a remote id given twice: the later wins."""
+
+    org_id: str
+    connector_token: str
+    category: str
+    model: str
+    records: list[Row]
+
+    def check(self, ctx: Context) -> None:
+        check_record_count(len(self.records), ctx.limits)
+        rules.require_model(ctx.catalogue, self.category, self.model)
+        limit = ctx.limits.max_record_bytes
+        for index, record in enumerate(self.records):
+            size = len(canonical_json(record["data"]).encode("utf-8"))
+            if size > limit:
+                raise RecordTooLarge(index, record["remote_id"], size, limit)
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
+        connector = rules.require_connector(
+            tx.state.connector_by_token(self.org_id, self.connector_token))
+        rules.require_serves(ctx.catalogue, connector["integration_slug"], self.category,
+                             field="category")
+        digest_all = hashlib.sha256()
+        latest: dict[str, tuple[str, str, int]] = {}
+        for ord_, record in enumerate(self.records):
+            text = canonical_json(record["data"])
+            digest_all.update(canonical_json([record["remote_id"], record["data"]]).encode())
+            latest.pop(record["remote_id"], None)
+            latest[record["remote_id"]] = (text, hashlib.sha256(text.encode()).hexdigest(), ord_)
+        existing = tx.state.synced_digests(connector["id"], self.category, self.model,
+                                           list(latest))
+        inserted = sum(1 for r in latest if r not in existing)
+        unchanged = sum(1 for r, (_, d, _) in latest.items() if existing.get(r) == d)
+        updated = len(latest) - inserted - unchanged
+        [stored] = tx.append(connector_stream(connector["id"]), None, [ev.ConnectorSynced(
+            connector["id"], self.category, self.model, len(self.records), inserted, updated,
+            unchanged, digest_all.hexdigest())], org_id=self.org_id, metadata=meta)
+        tx.state.upsert_synced_records(
+            {"connector_id": connector["id"], "category": self.category, "model": self.model,
+             "remote_id": remote_id, "data": text, "digest": digest, "synced_at":
+             stored.recorded_at, "seq": stored.seq, "ord": ord_}
+            for remote_id, (text, digest, ord_) in latest.items())
+        return {"connector_token": connector["token"], "category": self.category,
+                "model": self.model, "received": len(self.records), "inserted": inserted,
+                "updated": updated, "unchanged": unchanged, "digest": digest_all.hexdigest(),
+                "synced_at": stored.recorded_at}

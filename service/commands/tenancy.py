@@ -1,99 +1,119 @@
 """Tenancy commands: organizations, API keys, enabled integrations, connectors."""
 
 import re
-import sqlite3
+from dataclasses import dataclass
+from typing import Any
 
-from events import Metadata, WriteTransaction
+from events import Metadata
 from events import types as ev
-from service.catalogue import Catalogue
-from service.errors import Conflict, NotFound, ValidationFailed
+from service import rules
+from service.commands.base import Command, Context, Tx
+from service.commands.streams import connector_stream, key_stream, org_stream
+from service.errors import ApiKeyNotFound, DuplicateSlug, OrganizationNotFound, ValidationFailed
 from service.ids import hash_key, new_api_key, new_connector_token, new_id
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+Result = dict[str, Any]
 
 
-def org_stream(org_id: str) -> str:
-    return f"organization:{org_id}"
+def organization(tx: Tx, slug: str) -> dict[str, Any]:
+    org = tx.state.organization_by_slug(slug)
+    if org is None:
+        raise OrganizationNotFound(slug)
+    return org
 
 
-def org_by_slug(conn: sqlite3.Connection, slug: str) -> tuple[str, str, str]:
-    row = conn.execute("SELECT id, slug, name FROM organizations WHERE slug = ?",
-                       (slug,)).fetchone()
-    if row is None:
-        raise NotFound(f"no organization with slug {slug!r}")
-    return row
+@dataclass(frozen=True)
+class CreateOrganization(Command[Result]):
+    slug: str
+    name: str
 
+    def check(self, ctx: Context) -> None:
+        if not SLUG.match(self.slug):
+            raise ValidationFailed("a slug is 1-63 lower-case letters, digits and dashes",
+                                   errors={"slug": ["invalid slug"]})
+        if not self.name.strip():
+            raise ValidationFailed("a name is required", errors={"name": ["must not be blank"]})
 
-def create_organization(tx: WriteTransaction, *, slug: str, name: str,
-                        meta: Metadata | None = None) -> dict:
-    if not SLUG.match(slug):
-        raise ValidationFailed("a slug is 1-63 lower-case letters, digits and dashes",
-                               errors={"slug": ["invalid slug"]})
-    if not name.strip():
-        raise ValidationFailed("a name is required", errors={"name": ["must not be blank"]})
-    if tx.conn.execute("SELECT 1 FROM organizations WHERE slug = ?", (slug,)).fetchone():
-        raise Conflict(f"an organization with slug {slug!r} exists", code="DUPLICATE_SLUG")
-    org_id = new_id()
-    tx.append(org_stream(org_id), 0, [ev.OrganizationCreated(org_id, slug, name.strip())],
-              org_id=org_id, metadata=meta)
-    return {"id": org_id, "slug": slug, "name": name.strip()}
-
-
-def issue_key(tx: WriteTransaction, *, org_slug: str, meta: Metadata | None = None) -> dict:
-    org_id, slug, _ = org_by_slug(tx.conn, org_slug)
-    key, key_id = new_api_key(), new_id()
-    tx.append(f"api-key:{key_id}", 0,
-              [ev.ApiKeyIssued(key_id, org_id, hash_key(key), key[:8])],
-              org_id=org_id, metadata=meta)
-    return {"id": key_id, "key": key, "organization": slug}
-
-
-def revoke_key(tx: WriteTransaction, *, key_id: str, meta: Metadata | None = None) -> dict:
-    row = tx.conn.execute("SELECT org_id, revoked_at FROM api_keys WHERE id = ?",
-                          (key_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"no API key with id {key_id!r}")
-    org_id, revoked_at = row
-    if revoked_at is None:
-        tx.append(f"api-key:{key_id}", None, [ev.ApiKeyRevoked(key_id, org_id)],
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Result:
+        if tx.state.organization_by_slug(self.slug) is not None:
+            raise DuplicateSlug(self.slug)
+        org_id, name = new_id(), self.name.strip()
+        tx.append(org_stream(org_id), 0, [ev.OrganizationCreated(org_id, self.slug, name)],
                   org_id=org_id, metadata=meta)
-    return {"id": key_id, "revoked": True}
+        return {"id": org_id, "slug": self.slug, "name": name}
 
 
-def enable_integrations(tx: WriteTransaction, *, org_slug: str, slugs: list[str],
-                        catalogue: Catalogue, meta: Metadata | None = None) -> dict:
-    org_id, slug, _ = org_by_slug(tx.conn, org_slug)
-    unknown = [s for s in slugs if s not in catalogue.integrations]
-    if unknown:
-        raise NotFound(f"unknown integration(s): {', '.join(unknown)}; known: "
-                       f"{', '.join(sorted(catalogue.integrations))}")
-    enabled = {r[0] for r in tx.conn.execute(
-        "SELECT integration_slug FROM org_integrations WHERE org_id = ?", (org_id,))}
-    new = [ev.IntegrationEnabled(org_id, s) for s in dict.fromkeys(slugs) if s not in enabled]
-    if new:
-        tx.append(org_stream(org_id), None, new, org_id=org_id, metadata=meta)
-    return {"organization": slug, "integrations": sorted(enabled | set(slugs))}
+@dataclass(frozen=True)
+class IssueKey(Command[Result]):
+    """A new API key; the result holds the secret, which the log never does."""
+
+    org_slug: str
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Result:
+        org = organization(tx, self.org_slug)
+        key, key_id = new_api_key(), new_id()
+        tx.append(key_stream(key_id), 0,
+                  [ev.ApiKeyIssued(key_id, org["id"], hash_key(key), key[:8])],
+                  org_id=org["id"], metadata=meta)
+        return {"id": key_id, "key": key, "organization": org["slug"]}
 
 
-def require_enabled(conn: sqlite3.Connection, org_id: str, integration_slug: str) -> None:
-    if not conn.execute(
-            "SELECT 1 FROM org_integrations WHERE org_id = ? AND integration_slug = ?",
-            (org_id, integration_slug)).fetchone():
-        raise ValidationFailed(
-            f"integration {integration_slug!r} is not enabled for this organization",
-            code="INTEGRATION_NOT_ENABLED", errors={"integration_slug": ["not enabled"]})
+@dataclass(frozen=True)
+class RevokeKey(Command[Result]):
+    key_id: str
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Result:
+        key = tx.state.api_key(self.key_id)
+        if key is None:
+            raise ApiKeyNotFound(self.key_id)
+        if key["revoked_at"] is None:
+            tx.append(key_stream(self.key_id), None,
+                      [ev.ApiKeyRevoked(self.key_id, key["org_id"])],
+                      org_id=key["org_id"], metadata=meta)
+        return {"id": self.key_id, "revoked": True}
 
 
-def create_connector(tx: WriteTransaction, *, org_id: str, integration_slug: str,
-                     name: str | None, catalogue: Catalogue,
-                     meta: Metadata | None = None) -> dict:
-    if integration_slug not in catalogue.integrations:
-        raise NotFound(f"unknown integration {integration_slug!r}", code="UNKNOWN_INTEGRATION")
-    require_enabled(tx.conn, org_id, integration_slug)
-    connector_id, token = new_id(), new_connector_token()
-    display = name or f"{catalogue.integrations[integration_slug].display_name} connector"
-    stored = tx.append(f"connector:{connector_id}", 0,
-                       [ev.ConnectorCreated(connector_id, org_id, integration_slug, display,
-                                            token)], org_id=org_id, metadata=meta)
-    return {"id": connector_id, "connector_token": token, "integration_slug": integration_slug,
-            "name": display, "created_at": stored[0].recorded_at}
+@dataclass(frozen=True)
+class EnableIntegrations(Command[Result]):
+    org_slug: str
+    slugs: tuple[str, ...]
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Result:
+        org = organization(tx, self.org_slug)
+        rules.require_integrations(ctx.catalogue, self.slugs)
+        enabled = tx.state.enabled_integrations(org["id"])
+        new = [ev.IntegrationEnabled(org["id"], s) for s in dict.fromkeys(self.slugs)
+               if s not in enabled]
+        if new:
+            tx.append(org_stream(org["id"]), None, new, org_id=org["id"], metadata=meta)
+        return {"organization": org["slug"], "integrations": sorted(enabled | set(self.slugs))}
+
+
+@dataclass(frozen=True)
+class CreateConnector(Command[Result]):
+    """A connector of the organization `org_id` (or, from the CLI, `org_slug`)."""
+
+    integration_slug: str
+    name: str | None = None
+    org_id: str | None = None
+    org_slug: str | None = None
+
+    def check(self, ctx: Context) -> None:
+        rules.require_integrations(ctx.catalogue, [self.integration_slug])
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Result:
+        org_id = self.org_id
+        if org_id is None:
+            assert self.org_slug is not None, "a connector needs org_id or org_slug"
+            org_id = organization(tx, self.org_slug)["id"]
+        rules.require_enabled(tx.state.enabled_integrations(org_id), self.integration_slug)
+        connector_id, token = new_id(), new_connector_token()
+        integration = ctx.catalogue.integrations[self.integration_slug]
+        display = self.name or f"{integration.display_name} connector"
+        [stored] = tx.append(connector_stream(connector_id), 0, [ev.ConnectorCreated(
+            connector_id, org_id, self.integration_slug, display, token)],
+            org_id=org_id, metadata=meta)
+        return {"id": connector_id, "connector_token": token,
+                "integration_slug": self.integration_slug, "name": display,
+                "created_at": stored.recorded_at}

@@ -1,23 +1,25 @@
 """Audit: the organization's event log and a field's history."""
 
-from datetime import UTC
-
 from aiohttp import web
 
-from service.appkeys import store_key
+from events.clock import iso_utc
 from service.auth import principal
-from service.errors import NotFound, ValidationFailed
-from service.handlers.common import (decode_cursor, json_response, page_limit, paginate,
-                                     query)
+from service.errors import FieldNotFound, InvalidCursor
+from service.handlers.common import (
+    backend,
+    decode_cursor,
+    json_response,
+    page_limit,
+    paginate,
+    query,
+)
 from service.history import entry, field_history
+from service.routing import LISTING, RESOURCE, Routes
+from service.schemas import responses as r
 from service.schemas.audit import EventsQuerySchema, HistoryQuerySchema
 
-routes = web.RouteTableDef()
+routes = Routes("audit")
 events_schema, history_schema = EventsQuerySchema(), HistoryQuerySchema()
-
-
-def _iso(moment) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _seq_cursor(cursor: str | None) -> int | None:
@@ -25,37 +27,40 @@ def _seq_cursor(cursor: str | None) -> int | None:
     if text is None:
         return None
     if not text.isdigit():
-        raise ValidationFailed("cursor is not one this service issued", code="INVALID_CURSOR",
-                               errors={"cursor": ["invalid cursor"]})
+        raise InvalidCursor()
     return int(text)
 
 
-@routes.get("/api/v1/events")
+@routes.get("/events", summary="The organization's event log", ok={200: r.EventListSchema},
+            query=EventsQuerySchema, scope=LISTING)
 async def list_events(request: web.Request) -> web.Response:
     params = query(request, events_schema)
     limit = page_limit(request, params["limit"])
     position = _seq_cursor(params["cursor"])
     descending = params["order"] == "desc"
     types = [t.strip() for t in (params["type"] or "").split(",") if t.strip()] or None
-    stored = await request.app[store_key].read_events(
+    since, until = params["since"], params["until"]
+    stored = await backend(request).store.read_events(
         org_id=principal(request).org_id, stream_id=params["stream_id"],
-        field_id=params["field_id"], types=types, since_time=_iso(params["since"]),
-        until_time=_iso(params["until"]), limit=limit + 1, descending=descending,
-        after=position if position is not None and not descending else 0,
+        field_id=params["field_id"], types=types,
+        since_time=None if since is None else iso_utc(since),
+        until_time=None if until is None else iso_utc(until), limit=limit + 1,
+        descending=descending, after=position if position is not None and not descending else 0,
         before=position if descending else None)
     stored, cursor = paginate(stored, limit, lambda e: str(e.seq))
     return json_response({"events": [entry(e) for e in stored], "next_cursor": cursor})
 
 
-@routes.get("/api/v1/custom-fields/{field_id}/history")
+@routes.get("/custom-fields/{field_id}/history", summary="A field's history",
+            ok={200: r.HistorySchema}, query=HistoryQuerySchema, scope=RESOURCE)
 async def history(request: web.Request) -> web.Response:
     params = query(request, history_schema)
     limit = page_limit(request, params["limit"])
     field_id = request.match_info["field_id"]
-    stored = await request.app[store_key].read_events(org_id=principal(request).org_id,
+    stored = await backend(request).store.read_events(org_id=principal(request).org_id,
                                                       field_id=field_id)
     if not stored:
-        raise NotFound(f"no custom field with id {field_id!r}")
+        raise FieldNotFound(field_id)
     items = field_history(stored)
     position = _seq_cursor(params["cursor"])
     if position is not None:

@@ -1,18 +1,27 @@
-"""Small helpers shared by handlers: query parameters, metadata, JSON answers."""
+"""Small helpers shared by handlers: query parameters, metadata, the command context,
+pages and JSON answers."""
 
 import base64
 from typing import Any
 
 from aiohttp import web
-from marshmallow import EXCLUDE
+from marshmallow import EXCLUDE, Schema
 
 from events import Metadata
-from service.appkeys import settings_key
+from projections import Backend
+from service.appkeys import backend_key, context_key, query_cache_key, request_id_key, settings_key
 from service.auth import principal
-from service.middlewares import request_id_key
-from service.errors import ValidationFailed
+from service.commands import Context
+from service.errors import InvalidCursor, ValidationFailed
 from service.jsontext import dumps
-from service.lru import LRU
+
+
+def backend(request: web.Request) -> Backend:
+    return request.config_dict[backend_key]
+
+
+def context(request: web.Request) -> Context:
+    return request.config_dict[context_key]
 
 
 def metadata(request: web.Request, source: str = "API") -> Metadata:
@@ -27,7 +36,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def page_limit(request: web.Request, requested: int | None) -> int:
-    settings = request.app[settings_key]
+    settings = request.config_dict[settings_key]
     if requested is None:
         return min(settings.default_page_size, settings.max_page_size)
     if requested > settings.max_page_size:
@@ -48,8 +57,7 @@ def decode_cursor(cursor: str | None) -> str | None:
         return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
                                 validate=True).decode()
     except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("cursor is not one this service issued", code="INVALID_CURSOR",
-                               errors={"cursor": ["invalid cursor"]}) from None
+        raise InvalidCursor() from None
 
 
 def paginate(rows: list[Any], limit: int, key) -> tuple[list[Any], str | None]:
@@ -60,15 +68,12 @@ def paginate(rows: list[Any], limit: int, key) -> tuple[list[Any], str | None]:
     return rows, None
 
 
-query_cache_key = web.AppKey("query_cache", LRU)
-
-
-def query(request: web.Request, schema) -> dict[str, Any]:
+def query(request: web.Request, schema: Schema) -> dict[str, Any]:
     """Validate the query string; parameters the schema does not know are ignored.
 
     A query string validated once is remembered (the result depends on nothing else),
     so the polling clients of the read path skip the validation; a copy is handed out."""
-    cache = request.app[query_cache_key]
+    cache = request.config_dict[query_cache_key]
     key = (id(schema), request.query_string)
     loaded = cache.get(key)
     if loaded is None:

@@ -1,28 +1,29 @@
-"""Operational endpoints: liveness, readiness, Prometheus metrics."""
+"""Operational endpoints on the root app: liveness, readiness, Prometheus metrics."""
 
 from aiohttp import web
 
-from service.appkeys import metrics_key, store_key
-from service.auth import public
+from service.appkeys import backend_key, metrics_key
+from service.routing import LISTING, PUBLIC, Routes
+from service.schemas import responses as r
 
-routes = web.RouteTableDef()
+routes = Routes("operations")
 
 
-@routes.get("/healthz")
-@public
+@routes.get("/healthz", summary="Liveness", ok={200: r.HealthSchema}, scope=LISTING,
+            auth=PUBLIC)
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-@routes.get("/readyz")
-@public
+@routes.get("/readyz", summary="Readiness", ok={200: r.HealthSchema}, scope=LISTING,
+            auth=PUBLIC)
 async def readyz(request: web.Request) -> web.Response:
-    await request.app[store_key].reader.execute_fetchall("SELECT 1")
+    await request.config_dict[backend_key].store.ping()
     return web.json_response({"status": "ready"})
 
 
-@routes.get("/metrics")
-@public
+@routes.get("/metrics", summary="Prometheus metrics", ok={200: "text"}, scope=LISTING,
+            auth=PUBLIC)
 async def metrics(request: web.Request) -> web.Response:
-    m = request.app[metrics_key]
+    m = request.config_dict[metrics_key]
     return web.Response(body=m.render(), headers={"Content-Type": m.content_type})

@@ -1,173 +1,163 @@
 """The persons API (/custom-fields...): the (CRM, person) model in camelCase.
 
-Every route needs the Bearer key and the `organizationSlug` header (`needs_org_slug`).
-Writes go through `service.writes.perform` (Idempotency-Key) and answer with an
-`ETag: "<version>"` of the field, read inside the write's own transaction so the body and
-the tag describe the state that write produced; a client may send it back as `If-Match`
-to have the write refused (412) if the field changed meanwhile.
+Every route needs the Bearer key and the `organizationSlug` header (the sub-app's
+`persons_auth`). Writes run the shared commands with `scope=PERSONS_MODEL`, so a field
+of another model is not found here, and answer with an `ETag: "<version>"` of the
+field, read inside the write's own transaction so the body and the tag describe the
+state that write produced; a client may send it back as `If-Match` to have the write
+refused (412) if the field changed meanwhile.
 """
 
-from functools import partial
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from events import WriteTransaction
-from projections import queries
-from service.appkeys import catalogue_key, store_key
-from service.auth import needs_org_slug, principal
-from service.commands import fields as commands
-from service.errors import NotFound
-from service.handlers.common import json_response, metadata, query
+from service.auth import principal
+from service.commands import Command
+from service.commands.base import Tx
+from service.commands.fields import CreateField, DeleteField, UpdateField, field_snapshot
+from service.commands.options import AddOption, RemoveOption, ReorderOptions, UpdateOption
+from service.errors import FieldNotFound
+from service.handlers.common import backend, context, json_response, metadata, query
 from service.jsonbody import read_json
 from service.representations import persons_field, persons_option
-from service.schemas.persons import (PersonsFieldCreateSchema, PersonsFieldListSchema,
-                                     PersonsFieldPatchSchema, PersonsOptionCreateSchema,
-                                     PersonsOptionOrderSchema, PersonsOptionPatchSchema)
-from service.writes import etag, if_match, perform
+from service.routing import CREATE, LISTING, RESOURCE, Routes
+from service.schemas import responses as r
+from service.schemas.persons import (
+    PersonsFieldCreateSchema,
+    PersonsFieldListSchema,
+    PersonsFieldPatchSchema,
+    PersonsOptionCreateSchema,
+    PersonsOptionOrderSchema,
+    PersonsOptionPatchSchema,
+)
+from service.writes import Answer, etag, if_match, perform
 
-CATEGORY, MODEL = "CRM", "person"
+PERSONS_MODEL = ("CRM", "person")
 # The persons list is not paginated (the document has no cursor): one query, this bound.
 LIST_BOUND = 10_000
 
-routes = web.RouteTableDef()
+routes = Routes("persons")
 create_schema, patch_schema = PersonsFieldCreateSchema(), PersonsFieldPatchSchema()
 list_schema = PersonsFieldListSchema()
 option_schema, option_patch_schema = PersonsOptionCreateSchema(), PersonsOptionPatchSchema()
 order_schema = PersonsOptionOrderSchema()
+Result = dict[str, Any]
 
 
-def _snapshot(tx: WriteTransaction, org_id: str, field_id: str) -> dict[str, Any]:
-    """The field as this transaction leaves it, in the shape persons_field reads."""
-    field = commands.load_field(tx.conn, org_id, field_id)
-    field["options"] = [{"id": i, "value": v, "color": c}
-                        for i, v, c in commands.option_rows(tx.conn, field_id)]
-    return field
+def _with_field(request: web.Request, command: Command[Result], field_id: str | None = None
+                ) -> Callable[[Tx], Result]:
+    """The command's unit, returning {"result", "field"}: its result, and the field as
+    the write leaves it (for the created field, found by the result's id)."""
+    unit, org_id = command.unit(context(request), metadata(request)), principal(request).org_id
+
+    def with_field(tx: Tx) -> Result:
+        result = unit(tx)
+        return {"result": result, "field": field_snapshot(tx, org_id, field_id or result["id"])}
+    return with_field
 
 
-def _persons_field_or_404(field: dict[str, Any] | None, field_id: str) -> dict[str, Any]:
-    # A field of another model (e.g. an HRIS employee field) is not a persons field.
-    if field is None or (field["category"], field["model"]) != (CATEGORY, MODEL):
-        raise NotFound(f"no custom field with id {field_id!r}")
-    return field
+def _field_answer(status: int = 200) -> Callable[[Result], Answer]:
+    return lambda out: (status, persons_field(out["field"]), etag(out["field"]["version"]))
 
 
-def _check_persons(tx: WriteTransaction, org_id: str, field_id: str) -> None:
-    _persons_field_or_404(commands.load_field(tx.conn, org_id, field_id), field_id)
+def _option_answer(status: int = 200) -> Callable[[Result], Answer]:
+    return lambda out: (status, persons_option(out), etag(out["version"]))
 
 
-def _field_write(command, snapshot: bool = True, **kwargs):
-    """A unit: check the field is a persons field, run the command, then snapshot the
-    field (or, for answers about one option, read only its version)."""
-    org_id, field_id = kwargs["org_id"], kwargs["field_id"]
-
-    def unit(tx: WriteTransaction) -> tuple[dict[str, Any], dict[str, Any]]:
-        _check_persons(tx, org_id, field_id)
-        result = command(tx, **kwargs)
-        if snapshot:
-            return result, _snapshot(tx, org_id, field_id)
-        return result, {"version": tx.stream_version(commands.field_stream(field_id))}
-    return unit
+def _field_id(request: web.Request) -> str:
+    return request.match_info["field_id"]
 
 
-def _field_answer(status: int = 200):
-    """(status, field, ETag) from a (command result, snapshot) pair."""
-    return lambda r: (status, persons_field(r[1]), etag(r[1]["version"]))
-
-
-def _option_answer(status: int = 200):
-    return lambda r: (status, persons_option(r[0]), etag(r[1]["version"]))
-
-
-@routes.get("/custom-fields")
-@needs_org_slug
+@routes.get("", summary="List custom fields", ok={200: r.PersonsFieldListSchema},
+            query=PersonsFieldListSchema, scope=LISTING)
 async def list_fields(request: web.Request) -> web.Response:
     params = query(request, list_schema)
-    rows = await queries.list_fields(request.app[store_key].reader, principal(request).org_id,
-                                     category=CATEGORY, model=MODEL, type_=params["type"],
-                                     limit=LIST_BOUND)
+    category, model = PERSONS_MODEL
+    rows = await backend(request).queries.list_fields(
+        principal(request).org_id, category=category, model=model, type_=params["type"],
+        limit=LIST_BOUND)
     return json_response({"customFields": [persons_field(f) for f in rows]})
 
 
-@routes.post("/custom-fields")
-@needs_org_slug
+@routes.post("", summary="Create a custom field", ok={201: r.PersonsFieldSchema},
+             body=PersonsFieldCreateSchema, scope=CREATE)
 async def create_field(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
-    org_id = principal(request).org_id
-    create = partial(commands.create_field, org_id=org_id, catalogue=request.app[catalogue_key],
-                     category=CATEGORY, model=MODEL, source="API", meta=metadata(request),
-                     **data)
-
-    def unit(tx: WriteTransaction) -> tuple[dict[str, Any], dict[str, Any]]:
-        result = create(tx)
-        return result, _snapshot(tx, org_id, result["id"])
-    return await perform(request, unit, _field_answer(201))
+    category, model = PERSONS_MODEL
+    command = CreateField(org_id=principal(request).org_id, category=category, model=model,
+                          source="API", **data)
+    return await perform(request, _with_field(request, command), _field_answer(201))
 
 
-@routes.get("/custom-fields/{field_id}")
-@needs_org_slug
+@routes.get("/{field_id}", summary="Retrieve a custom field", ok={200: r.PersonsFieldSchema},
+            scope=RESOURCE)
 async def get_field(request: web.Request) -> web.Response:
-    field_id = request.match_info["field_id"]
-    field = _persons_field_or_404(await queries.field(
-        request.app[store_key].reader, principal(request).org_id, field_id), field_id)
+    field_id = _field_id(request)
+    field = await backend(request).queries.field(principal(request).org_id, field_id)
+    if field is None or (field["category"], field["model"]) != PERSONS_MODEL:
+        raise FieldNotFound(field_id)
     return json_response(persons_field(field), headers=etag(field["version"]))
 
 
-@routes.patch("/custom-fields/{field_id}")
-@needs_org_slug
+@routes.patch("/{field_id}", summary="Update a custom field", ok={200: r.PersonsFieldSchema},
+              body=PersonsFieldPatchSchema, scope=RESOURCE)
 async def update_field(request: web.Request) -> web.Response:
     changes = patch_schema.load(await read_json(request))
-    return await perform(request, _field_write(
-        commands.update_field, org_id=principal(request).org_id,
-        field_id=request.match_info["field_id"], changes=changes, if_match=if_match(request),
-        meta=metadata(request)), _field_answer())
+    command = UpdateField(principal(request).org_id, _field_id(request), changes,
+                          if_match(request), scope=PERSONS_MODEL)
+    return await perform(request, _with_field(request, command), _field_answer())
 
 
-@routes.delete("/custom-fields/{field_id}")
-@needs_org_slug
+@routes.delete("/{field_id}", summary="Delete a custom field", ok={204: None}, scope=RESOURCE)
 async def delete_field(request: web.Request) -> web.Response:
-    return await perform(request, _field_write(
-        commands.delete_field, snapshot=False, org_id=principal(request).org_id,
-        field_id=request.match_info["field_id"], if_match=if_match(request),
-        meta=metadata(request)), lambda r: (204, None, {}))
+    command = DeleteField(principal(request).org_id, _field_id(request), if_match(request),
+                          scope=PERSONS_MODEL)
+    return await perform(request, command.unit(context(request), metadata(request)),
+                         lambda result: (204, None, {}))
 
 
-@routes.post("/custom-fields/{field_id}/options")
-@needs_org_slug
+def _option_unit(request: web.Request, command: Command[Result]) -> Callable[[Tx], Result]:
+    return command.unit(context(request), metadata(request))
+
+
+@routes.post("/{field_id}/options", summary="Create a field option",
+             ok={201: r.PersonsOptionSchema}, body=PersonsOptionCreateSchema, scope=RESOURCE)
 async def add_option(request: web.Request) -> web.Response:
     data = option_schema.load(await read_json(request))
-    return await perform(request, _field_write(
-        commands.add_option, snapshot=False, org_id=principal(request).org_id,
-        field_id=request.match_info["field_id"], value=data["value"], color=data["color"],
-        if_match=if_match(request), meta=metadata(request)), _option_answer(201))
+    command = AddOption(principal(request).org_id, _field_id(request), data["value"],
+                        data["color"], if_match(request), scope=PERSONS_MODEL)
+    return await perform(request, _option_unit(request, command), _option_answer(201))
 
 
-@routes.put("/custom-fields/{field_id}/options/order")
-@needs_org_slug
+@routes.put("/{field_id}/options/order", summary="Reorder options",
+            ok={200: r.PersonsFieldSchema}, body=PersonsOptionOrderSchema, scope=RESOURCE)
 async def reorder_options(request: web.Request) -> web.Response:
     data = order_schema.load(await read_json(request))
-    return await perform(request, _field_write(
-        commands.reorder_options, org_id=principal(request).org_id,
-        field_id=request.match_info["field_id"], option_ids=data["option_ids"],
-        if_match=if_match(request), meta=metadata(request)), _field_answer())
+    command = ReorderOptions(principal(request).org_id, _field_id(request),
+                             data["option_ids"], if_match(request), scope=PERSONS_MODEL)
+    return await perform(request, _with_field(request, command, _field_id(request)),
+                         _field_answer())
 
 
-@routes.patch("/custom-fields/{field_id}/options/{option_id}")
-@needs_org_slug
+@routes.patch("/{field_id}/options/{option_id}", summary="Update an option",
+              ok={200: r.PersonsOptionSchema}, body=PersonsOptionPatchSchema, scope=RESOURCE)
 async def update_option(request: web.Request) -> web.Response:
     changes = option_patch_schema.load(await read_json(request))
-    return await perform(request, _field_write(
-        commands.update_option, snapshot=False, org_id=principal(request).org_id,
-        field_id=request.match_info["field_id"], option_id=request.match_info["option_id"],
-        changes=changes, if_match=if_match(request), meta=metadata(request)),
-        _option_answer())
+    command = UpdateOption(principal(request).org_id, _field_id(request),
+                           request.match_info["option_id"], changes, if_match(request),
+                           scope=PERSONS_MODEL)
+    return await perform(request, _option_unit(request, command), _option_answer())
 
 
-@routes.delete("/custom-fields/{field_id}/options/{option_id}")
-@needs_org_slug
+@routes.delete("/{field_id}/options/{option_id}", summary="Delete an option", ok={204: None},
+               scope=RESOURCE)
 async def remove_option(request: web.Request) -> web.Response:
-    return await perform(request, _field_write(
-        commands.remove_option, snapshot=False, org_id=principal(request).org_id,
-        field_id=request.match_info["field_id"], option_id=request.match_info["option_id"],
-        if_match=if_match(request), meta=metadata(request)),
-        lambda r: (204, None, etag(r[1]["version"])))
+    command = RemoveOption(principal(request).org_id, _field_id(request),
+                           request.match_info["option_id"], if_match(request),
+                           scope=PERSONS_MODEL)
+    return await perform(request, _option_unit(request, command),
+                         lambda result: (204, None, etag(result["version"])))
+
+

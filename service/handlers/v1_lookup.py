@@ -2,39 +2,33 @@
 
 from aiohttp import web
 
-from projections import queries
-from service.appkeys import catalogue_key, store_key
+from service import rules
 from service.auth import principal
-from service.errors import ValidationFailed
-from service.handlers.common import json_response
+from service.handlers.common import backend, context, json_response
+from service.routing import LISTING, Routes
+from service.schemas import responses as r
 
-routes = web.RouteTableDef()
-
-
-def _category(request: web.Request) -> str | None:
-    category = request.query.get("category")
-    catalogue = request.app[catalogue_key]
-    if category is not None and category not in catalogue.categories:
-        raise ValidationFailed(
-            f"unknown category {category!r}; one of {', '.join(catalogue.categories)}",
-            code="UNKNOWN_CATEGORY", errors={"category": ["unknown category"]})
-    return category
+routes = Routes("lookups")
 
 
-@routes.get("/api/v1/lookup/models")
+@routes.get("/lookup/models", summary="Models you can extend", ok={200: r.ModelsSchema},
+            scope=LISTING)
 async def lookup_models(request: web.Request) -> web.Response:
-    models = request.app[catalogue_key].models(_category(request))
+    catalogue = context(request).catalogue
+    category = request.query.get("category")
+    rules.require_category(catalogue, category)
     return json_response({"models": [
         {"slug": m.slug, "display_name": m.display_name, "category": m.category}
-        for m in models]})
+        for m in catalogue.models(category)]})
 
 
-@routes.get("/api/v1/lookup/integrations")
+@routes.get("/lookup/integrations", summary="Integrations enabled for your organization",
+            ok={200: r.IntegrationsSchema}, scope=LISTING)
 async def lookup_integrations(request: web.Request) -> web.Response:
-    category = _category(request)
-    catalogue = request.app[catalogue_key]
-    enabled = await queries.enabled_integrations(request.app[store_key].reader,
-                                                principal(request).org_id)
+    catalogue = context(request).catalogue
+    category = request.query.get("category")
+    rules.require_category(catalogue, category)
+    enabled = await backend(request).queries.enabled_integrations(principal(request).org_id)
     integrations = [catalogue.integrations[s] for s in enabled if s in catalogue.integrations]
     return json_response({"integrations": [
         {"slug": i.slug, "display_name": i.display_name, "categories": list(i.categories)}

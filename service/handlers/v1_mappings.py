@@ -1,50 +1,52 @@
 """v1 mappings: create (integration- or connector-scoped), PATCH json_path, delete."""
 
-from functools import partial
+from typing import Any
 
 from aiohttp import web
 
-from service.appkeys import catalogue_key, expressions_key, settings_key
 from service.auth import principal
-from service.commands import mappings as commands
-from service.handlers.common import metadata
+from service.commands.mappings import CreateMapping, DeleteMapping, UpdateMapping
+from service.handlers.common import context, metadata
 from service.jsonbody import read_json
-from service.writes import etag, if_match, perform
+from service.routing import RESOURCE, Routes
+from service.schemas import responses as r
 from service.schemas.v1 import MappingCreateSchema, MappingPatchSchema
+from service.writes import Answer, etag, if_match, perform
 
-routes = web.RouteTableDef()
+routes = Routes("v1")
 create_schema, patch_schema = MappingCreateSchema(), MappingPatchSchema()
 
 
-def _check(request: web.Request, json_path: str) -> None:
-    commands.check_expression(request.app[expressions_key], json_path,
-                              request.app[settings_key].max_expression_length)
+def _status(status: int, with_tag: bool = True):
+    def respond(result: dict[str, Any]) -> Answer:
+        return (status, {"id": result["id"], "status": "SUCCESS"},
+                etag(result["version"]) if with_tag else {})
+    return respond
 
 
-@routes.post("/api/v1/custom-fields/mapping")
+@routes.post("/custom-fields/mapping", summary="Create a mapping", ok={201: r.StatusSchema},
+             body=MappingCreateSchema, scope=RESOURCE)
 async def create_mapping(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
-    _check(request, data["json_path"])
-    unit = partial(commands.create_mapping, org_id=principal(request).org_id,
-                   catalogue=request.app[catalogue_key], meta=metadata(request), **data)
-    return await perform(request, unit, lambda r: (
-        201, {"id": r["id"], "status": "SUCCESS"}, etag(r["version"])))
+    command = CreateMapping(org_id=principal(request).org_id, **data)
+    return await perform(request, command.unit(context(request), metadata(request)),
+                         _status(201))
 
 
-@routes.patch("/api/v1/custom-fields/mapping/{mapping_id}")
+@routes.patch("/custom-fields/mapping/{mapping_id}", summary="Change a mapping's json_path",
+              ok={200: r.StatusSchema}, body=MappingPatchSchema, scope=RESOURCE)
 async def update_mapping(request: web.Request) -> web.Response:
     data = patch_schema.load(await read_json(request))
-    _check(request, data["json_path"])
-    unit = partial(commands.update_mapping, org_id=principal(request).org_id,
-                   mapping_id=request.match_info["mapping_id"], json_path=data["json_path"],
-                   if_match=if_match(request), meta=metadata(request))
-    return await perform(request, unit, lambda r: (
-        200, {"id": r["id"], "status": "SUCCESS"}, etag(r["version"])))
+    command = UpdateMapping(principal(request).org_id, request.match_info["mapping_id"],
+                            data["json_path"], if_match(request))
+    return await perform(request, command.unit(context(request), metadata(request)),
+                         _status(200))
 
 
-@routes.delete("/api/v1/custom-fields/mapping/{mapping_id}")
+@routes.delete("/custom-fields/mapping/{mapping_id}", summary="Delete a mapping",
+               ok={200: r.StatusSchema}, scope=RESOURCE)
 async def delete_mapping(request: web.Request) -> web.Response:
-    unit = partial(commands.delete_mapping, org_id=principal(request).org_id,
-                   mapping_id=request.match_info["mapping_id"], if_match=if_match(request),
-                   meta=metadata(request))
-    return await perform(request, unit, lambda r: (200, {"id": r["id"], "status": "SUCCESS"}, {}))
+    command = DeleteMapping(principal(request).org_id, request.match_info["mapping_id"],
+                            if_match(request))
+    return await perform(request, command.unit(context(request), metadata(request)),
+                         _status(200, with_tag=False))

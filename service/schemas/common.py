@@ -4,8 +4,10 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
-FIELD_TYPES = ("text", "number", "multiselect")
-NUMBER_FORMATS = ("number", "percent", "USD", "EUR", "JPY", "CAD", "AUD", "CNY", "unformatted")
+from service import fieldtypes
+
+FIELD_TYPES = fieldtypes.TYPE_NAMES
+NUMBER_FORMATS = fieldtypes.Number.formats
 SOURCES = ("API", "DASHBOARD")
 DESCRIPTION_MAX = 2000
 OPTION_VALUE_MAX = 255
@@ -27,7 +29,8 @@ validate_color = validate.Regexp(COLOR, error="a color is a hex RGB value such a
 
 class NumberFormatSchema(Schema):
     format = fields.String(required=True, validate=validate.OneOf(NUMBER_FORMATS))
-    decimal = fields.Integer(load_default=0, validate=validate.Range(0, 10), strict=True)
+    decimal = fields.Integer(load_default=0, validate=validate.Range(*fieldtypes.Number.decimals),
+                             strict=True)
 
 
 class OptionSchema(Schema):
@@ -58,15 +61,14 @@ class OptionOrderSchema(Schema):
 
 
 def check_type_extras(data: dict, number_format_key: str) -> None:
-    """Options only on multiselect fields, a number format only on number fields."""
-    kind = data.get("type", "text")
-    errors = {}
-    if data.get("options") and kind != "multiselect":
-        errors["options"] = ["options are only allowed on multiselect fields"]
-    if data.get("number_format") is not None and kind != "number":
-        errors[number_format_key] = ["a number format is only allowed on number fields"]
-    if errors:
-        raise ValidationError(errors)
+    """What the field's type refuses (options, a number format), as the type registry
+    says, reported under this dialect's attribute names."""
+    refused = fieldtypes.extras_refused(data.get("type", fieldtypes.DEFAULT_TYPE),
+                                        options=bool(data.get("options")),
+                                        number_format=data.get("number_format") is not None)
+    if refused:
+        names = {"options": "options", "number_format": number_format_key}
+        raise ValidationError({names[k]: [v] for k, v in refused.items()})
 
 
 class PageSchema(Schema):

@@ -7,9 +7,17 @@ from service.schemas.common, shared with the v1 API.
 
 from marshmallow import Schema, fields, pre_load, validate, validates_schema
 
-from service.schemas.common import (DESCRIPTION_MAX, FIELD_TYPES, NumberFormatSchema,
-                                    OptionOrderSchema, OptionPatchSchema, OptionSchema,
-                                    check_type_extras, trimmed)
+from service.fieldtypes import DEFAULT_TYPE
+from service.schemas.common import (
+    DESCRIPTION_MAX,
+    FIELD_TYPES,
+    NumberFormatSchema,
+    OptionOrderSchema,
+    OptionPatchSchema,
+    OptionSchema,
+    check_type_extras,
+    trimmed,
+)
 
 NAME_MAX = 128
 _name = validate.Length(1, NAME_MAX)
@@ -19,7 +27,7 @@ _description = validate.Length(max=DESCRIPTION_MAX)
 class PersonsFieldCreateSchema(Schema):
     name = fields.String(required=True, validate=_name)
     description = fields.String(load_default=None, allow_none=True, validate=_description)
-    type = fields.String(load_default="text", validate=validate.OneOf(FIELD_TYPES))
+    type = fields.String(load_default=DEFAULT_TYPE, validate=validate.OneOf(FIELD_TYPES))
     options = fields.List(fields.Nested(OptionSchema), load_default=list)
     number_format = fields.Nested(NumberFormatSchema, data_key="numberFormat",
                                   load_default=None, allow_none=True)

@@ -123,7 +123,8 @@ class ConfigurationSchema(Schema):
     integration_slug = Str(required=True)
     category = Str(required=True)
     model = Str(required=True)
-    fields = fields.List(fields.Nested(ConfigurationFieldSchema), required=True)
+    fields = fields.List(fields.Nested(ConfigurationFieldSchema),  # type: ignore[assignment]
+                         required=True)
 
 
 class ValueErrorSchema(Schema):

@@ -1,9 +1,18 @@
 """v1 API request schemas (snake_case, as in the reference document)."""
 
-from marshmallow import (Schema, ValidationError, fields, pre_load, validate, validates_schema)
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from service.schemas.common import (DESCRIPTION_MAX, FIELD_TYPES, SOURCES, NumberFormatSchema,
-                                    OptionSchema, PageSchema, check_type_extras, trimmed)
+from service.fieldtypes import DEFAULT_TYPE
+from service.schemas.common import (
+    DESCRIPTION_MAX,
+    FIELD_TYPES,
+    SOURCES,
+    NumberFormatSchema,
+    OptionSchema,
+    PageSchema,
+    check_type_extras,
+    trimmed,
+)
 
 SNAKE_CASE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*(?![\s\S])"  # (?!...): the very end
 
@@ -16,7 +25,7 @@ class FieldCreateSchema(Schema):
                                 validate=validate.Length(max=DESCRIPTION_MAX))
     category = fields.String(required=True)
     model = fields.String(required=True)
-    type = fields.String(load_default="text", validate=validate.OneOf(FIELD_TYPES))
+    type = fields.String(load_default=DEFAULT_TYPE, validate=validate.OneOf(FIELD_TYPES))
     options = fields.List(fields.Nested(OptionSchema), load_default=list)
     number_format = fields.Nested(NumberFormatSchema, load_default=None, allow_none=True)
 

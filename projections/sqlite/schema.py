@@ -1,13 +1,14 @@
-"""The projection tables: DDL written once, created in `main` (live) or `temp` (rebuild).
+"""The SQLite tables beside the log: DDL written once, in `main` (live) or `temp` (rebuild).
 
-`TABLES` lists each table with the columns that order its canonical dump; the checksum
-and `replay` walk them in this order. Upstream data (synced rows) and request bookkeeping
-(idempotency keys) are not projections of the log and are not listed here.
+`TABLES` lists each projection with the columns that order its canonical dump; the
+checksum and `replay` walk them in this order. Synced upstream rows and idempotency
+records are not projections of the log (`SIDE_DDL`): they are kept beside it, are not
+rebuilt and are not in the checksum.
 """
 
 import sqlite3
 
-from events.log import execute_script
+from events.sqlite.schema import execute_script
 
 PROJECTION_DDL = """
 CREATE TABLE IF NOT EXISTS {s}.organizations (
@@ -45,6 +46,24 @@ CREATE TABLE IF NOT EXISTS {s}.mappings (
 CREATE INDEX IF NOT EXISTS {s}.mappings_by_field ON mappings (field_id);
 """
 
+# Idempotency records keep the write's result (plain data): the answer is rendered from
+# it, on the first request and on every replay alike. Records of the earlier table,
+# which held rendered answers, are not carried over (they lived 24 hours).
+SIDE_DDL = """
+CREATE TABLE IF NOT EXISTS synced_records (
+    connector_id TEXT NOT NULL, category TEXT NOT NULL, model TEXT NOT NULL,
+    remote_id TEXT NOT NULL, data TEXT NOT NULL, digest TEXT NOT NULL,
+    synced_at TEXT NOT NULL, seq INTEGER NOT NULL, ord INTEGER NOT NULL,
+    PRIMARY KEY (connector_id, category, model, remote_id));
+CREATE INDEX IF NOT EXISTS synced_latest
+    ON synced_records (connector_id, category, model, seq, ord);
+DROP TABLE IF EXISTS idempotency_keys;
+CREATE TABLE IF NOT EXISTS idempotency_records (
+    org_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+    body_digest TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, key));
+"""
+
 # table -> columns that give its dump a total, stable order
 TABLES: dict[str, tuple[str, ...]] = {
     "organizations": ("id",),
@@ -65,6 +84,12 @@ ORG_COLUMN: dict[str, str] = {
     "fields": "org_id",
     "mappings": "org_id",
 }
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    """Every table beside the log, live."""
+    create_projection_tables(conn)
+    execute_script(conn, SIDE_DDL)
 
 
 def create_projection_tables(conn: sqlite3.Connection, schema: str = "main") -> None:

@@ -1,109 +1,42 @@
-"""The SQLite log itself: its DDL, connection settings, and reading rows back as events.
+"""Reading the SQLite log: rows back as events, filtered selects, the head, the chain.
 
-Everything here is synchronous and takes a `sqlite3.Connection`, so the writer thread,
-the rebuild and the CLI share it. The database enforces the log's promises itself:
-`UNIQUE(stream_id, version)` catches stale writers, triggers refuse UPDATE and DELETE,
-refuse gaps in a stream's versions and refuse a row that does not extend the hash chain.
+Synchronous, on a `sqlite3.Connection`, so the writer thread, the readers (through
+aiosqlite, with the same SQL), the rebuild and the CLI share it.
 """
 
 import json
 import sqlite3
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from events.canonical import GENESIS_HASH, chain_hash, loads
-from events.envelope import StoredEvent, hashed_body
-from events.types import Event, event_class, from_data
+from events.envelope import Replayed, StoredEvent, hashed_body
+from events.ports import Head
+from events.types import event_class, from_data
 from events.upcasting import upcast
-
-LOG_DDL = """
-CREATE TABLE IF NOT EXISTS events (
-    seq            INTEGER PRIMARY KEY,
-    event_id       TEXT    NOT NULL UNIQUE,
-    org_id         TEXT,
-    stream_id      TEXT    NOT NULL,
-    version        INTEGER NOT NULL CHECK (version >= 1),
-    type           TEXT    NOT NULL,
-    schema_version INTEGER NOT NULL,
-    data           TEXT    NOT NULL,
-    metadata       TEXT    NOT NULL,
-    recorded_at    TEXT    NOT NULL,
-    prev_hash      TEXT    NOT NULL,
-    hash           TEXT    NOT NULL,
-    UNIQUE (stream_id, version)
-);
-CREATE INDEX IF NOT EXISTS events_by_org ON events (org_id, seq);
-CREATE INDEX IF NOT EXISTS events_by_time ON events (recorded_at);
-CREATE INDEX IF NOT EXISTS events_by_field ON events (json_extract(data, '$.field_id'), seq);
-CREATE TRIGGER IF NOT EXISTS events_refuse_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
-CREATE TRIGGER IF NOT EXISTS events_refuse_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
-CREATE TRIGGER IF NOT EXISTS events_refuse_gap BEFORE INSERT ON events
-WHEN NEW.version > 1 AND NOT EXISTS (
-    SELECT 1 FROM events WHERE stream_id = NEW.stream_id AND version = NEW.version - 1)
-BEGIN SELECT RAISE(ABORT, 'stream version gap'); END;
-CREATE TRIGGER IF NOT EXISTS events_extend_chain BEFORE INSERT ON events
-WHEN NEW.prev_hash IS NOT COALESCE(
-        (SELECT hash FROM events ORDER BY seq DESC LIMIT 1), '""" + GENESIS_HASH + """')
-  OR NEW.seq IS NOT COALESCE((SELECT MAX(seq) FROM events), 0) + 1
-BEGIN SELECT RAISE(ABORT, 'event does not extend the hash chain'); END;
-"""
 
 EVENT_COLUMNS = (
     "seq, event_id, org_id, stream_id, version, type, schema_version, data, metadata, "
     "recorded_at, prev_hash, hash"
 )
-
 INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+HEAD = "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
+STREAM_VERSION = "SELECT MAX(version) FROM events WHERE stream_id = ?"
+STREAM_EVENTS = f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version"
+REPLAY_COLUMNS = "version, type, schema_version, data, recorded_at"
+EMPTY_HEAD = Head(0, GENESIS_HASH, "")
 
 
-def connect(path: str, synchronous: str = "FULL") -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL journal."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    configure(conn, synchronous)
-    return conn
-
-
-def configure(conn: sqlite3.Connection, synchronous: str = "FULL") -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA synchronous={synchronous}")
-    conn.execute("PRAGMA busy_timeout=10000")
-    conn.execute("PRAGMA temp_store=MEMORY")
-
-
-def execute_script(conn: sqlite3.Connection, script: str) -> None:
-    """Run several statements without the implicit COMMIT of `executescript`."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement: {statement!r}")
-
-
-def create_log(conn: sqlite3.Connection) -> None:
-    execute_script(conn, LOG_DDL)
-
-
-def head(conn: sqlite3.Connection) -> tuple[int, str, str]:
-    """(last seq, last hash, last recorded time) of the log."""
-    row = conn.execute(
-        "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
-    ).fetchone()
-    return (row[0], row[1], row[2]) if row else (0, GENESIS_HASH, "")
+def head(conn: sqlite3.Connection) -> Head:
+    row = conn.execute(HEAD).fetchone()
+    return Head(*row) if row else EMPTY_HEAD
 
 
 def stream_version(conn: sqlite3.Connection, stream_id: str) -> int:
-    row = conn.execute(
-        "SELECT MAX(version) FROM events WHERE stream_id = ?", (stream_id,)
-    ).fetchone()
-    return row[0] or 0
+    return conn.execute(STREAM_VERSION, (stream_id,)).fetchone()[0] or 0
 
 
-def decode(row: tuple[Any, ...] | sqlite3.Row) -> StoredEvent:
+def decode(row: Any) -> StoredEvent:
     """A log row as a StoredEvent; `event` is upcast to its type's current version."""
     (seq, event_id, org_id, stream_id, version, type_, schema_version, data_json,
      metadata_json, recorded_at, prev_hash, hash_) = tuple(row)
@@ -126,7 +59,7 @@ def select_events(after: int = 0, until_seq: int | None = None,
                   descending: bool = False, columns: str = EVENT_COLUMNS
                   ) -> tuple[str, list[Any]]:
     """SQL and parameters for events in seq order (or reverse), filtered."""
-    clauses, params = ["seq > ?"], [after]
+    clauses, params = ["seq > ?"], list[Any]([after])
     for clause, value in (("seq <= ?", until_seq), ("seq < ?", before),
                           ("recorded_at <= ?", until_time), ("recorded_at >= ?", since_time),
                           ("org_id = ?", org_id), ("stream_id = ?", stream_id),
@@ -143,17 +76,6 @@ def select_events(after: int = 0, until_seq: int | None = None,
         sql += " LIMIT ?"
         params.append(limit)
     return sql, params
-
-
-class Replayed(NamedTuple):
-    """What a projector needs of an event: its stream version, time and typed event."""
-
-    version: int
-    recorded_at: str
-    event: Event
-
-
-REPLAY_COLUMNS = "version, type, schema_version, data, recorded_at"
 
 
 def iter_replayed(conn: sqlite3.Connection, **filters: Any) -> Iterator[Replayed]:
@@ -181,8 +103,7 @@ def verify_chain(conn: sqlite3.Connection) -> dict[str, Any]:
     previous = GENESIS_HASH
     expected_seq = 1
     count = 0
-    sql = f"SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"
-    for row in conn.execute(sql):
+    for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"):
         (seq, event_id, org_id, stream_id, version, type_, schema_version, data_json,
          metadata_json, recorded_at, prev_hash, hash_) = row
         body = hashed_body(seq, event_id, org_id, stream_id, version, type_, schema_version,

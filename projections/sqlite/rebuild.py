@@ -1,4 +1,4 @@
-"""Rebuild, checksum and replay: the projections recomputed from the log.
+"""Rebuild, checksum and replay on SQLite: the projections recomputed from the log.
 
 `rebuild` replays every event into `temp` copies of the projection tables (unqualified
 names resolve to `temp` first, so the very projector of the live path fills them), then
@@ -10,10 +10,15 @@ import hashlib
 import sqlite3
 from typing import Any
 
-from events import log
 from events.canonical import canonical_json
-from projections.projector import project
-from projections.schema import ORG_COLUMN, TABLES, create_projection_tables, drop_projection_tables
+from events.sqlite import log
+from projections.sqlite.projector import project
+from projections.sqlite.schema import (
+    ORG_COLUMN,
+    TABLES,
+    create_projection_tables,
+    drop_projection_tables,
+)
 
 
 def dump(conn: sqlite3.Connection, schema: str = "main",
@@ -32,7 +37,7 @@ def dump(conn: sqlite3.Connection, schema: str = "main",
         sql += " ORDER BY " + ", ".join(order)
         cursor = conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
-        state[table] = [dict(zip(names, row)) for row in cursor]
+        state[table] = [dict(zip(names, row, strict=True)) for row in cursor]
     return state
 
 

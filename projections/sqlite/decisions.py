@@ -1,0 +1,141 @@
+"""Decision queries on SQLite: what commands read inside the write transaction.
+
+Bound to the writer's connection, so every answer is the state the command's events
+will be appended to. Also the two writes that are not events: synced upstream rows and
+idempotency records.
+"""
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+Row = dict[str, Any]
+
+
+class SqliteDecisions:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        cursor = self._conn.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cursor = self._conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    # --- tenancy --------------------------------------------------------------------------
+
+    def organization_by_slug(self, slug: str) -> Row | None:
+        return self._one("SELECT id, slug, name FROM organizations WHERE slug = ?", (slug,))
+
+    def api_key(self, key_id: str) -> Row | None:
+        return self._one("SELECT id, org_id, revoked_at FROM api_keys WHERE id = ?", (key_id,))
+
+    def enabled_integrations(self, org_id: str) -> set[str]:
+        return {r[0] for r in self._conn.execute(
+            "SELECT integration_slug FROM org_integrations WHERE org_id = ?", (org_id,))}
+
+    def connector_by_token(self, org_id: str, token: str) -> Row | None:
+        return self._one("SELECT id, org_id, integration_slug, name, token FROM connectors"
+                         " WHERE token = ? AND org_id = ?", (token, org_id))
+
+    def connector(self, org_id: str, connector_id: str) -> Row | None:
+        return self._one("SELECT id, org_id, integration_slug, name, token FROM connectors"
+                         " WHERE id = ? AND org_id = ?", (connector_id, org_id))
+
+    # --- fields and options -----------------------------------------------------------------
+
+    def field(self, org_id: str, field_id: str) -> Row | None:
+        row = self._one("SELECT id, category, model, name, description, type, number_format"
+                        " FROM fields WHERE id = ? AND org_id = ?", (field_id, org_id))
+        if row is not None and row["number_format"]:
+            row["number_format"] = json.loads(row["number_format"])
+        return row
+
+    def field_id_by_name_key(self, org_id: str, category: str, model: str,
+                             name_key: str) -> str | None:
+        return self._scalar("SELECT id FROM fields WHERE org_id = ? AND category = ?"
+                            " AND model = ? AND name_key = ?", (org_id, category, model, name_key))
+
+    def options(self, field_id: str) -> list[Row]:
+        return self._all("SELECT id, value, value_key, color, position FROM field_options"
+                         " WHERE field_id = ? ORDER BY position", (field_id,))
+
+    def option_id_by_value_key(self, field_id: str, value_key: str) -> str | None:
+        return self._scalar("SELECT id FROM field_options WHERE field_id = ? AND value_key = ?",
+                            (field_id, value_key))
+
+    def last_option_position(self, field_id: str) -> int | None:
+        return self._scalar("SELECT MAX(position) FROM field_options WHERE field_id = ?",
+                            (field_id,))
+
+    # --- mappings ---------------------------------------------------------------------------
+
+    def mapping(self, org_id: str, mapping_id: str) -> Row | None:
+        return self._one("SELECT id, field_id, json_path FROM mappings"
+                         " WHERE id = ? AND org_id = ?", (mapping_id, org_id))
+
+    def mapping_ids_of_field(self, field_id: str) -> list[str]:
+        return [r[0] for r in self._conn.execute(
+            "SELECT id FROM mappings WHERE field_id = ? ORDER BY id", (field_id,))]
+
+    def has_mapping(self, field_id: str, *, integration_slug: str | None = None,
+                    connector_id: str | None = None) -> bool:
+        params: tuple[str, str | None]
+        if integration_slug is not None:
+            sql = "SELECT 1 FROM mappings WHERE field_id = ? AND integration_slug = ?"
+            params = (field_id, integration_slug)
+        else:
+            sql = "SELECT 1 FROM mappings WHERE field_id = ? AND connector_id = ?"
+            params = (field_id, connector_id)
+        return self._conn.execute(sql, params).fetchone() is not None
+
+    # --- synced rows ------------------------------------------------------------------------
+
+    def synced_digests(self, connector_id: str, category: str, model: str,
+                       remote_ids: Sequence[str]) -> dict[str, str]:
+        if not remote_ids:
+            return {}
+        marks = ",".join("?" * len(remote_ids))
+        return dict(self._conn.execute(
+            "SELECT remote_id, digest FROM synced_records WHERE connector_id = ?"
+            f" AND category = ? AND model = ? AND remote_id IN ({marks})",
+            [connector_id, category, model, *remote_ids]).fetchall())
+
+    def upsert_synced_records(self, rows: Iterable[Row]) -> None:
+        self._conn.executemany(
+            "INSERT INTO synced_records (connector_id, category, model, remote_id, data, digest,"
+            " synced_at, seq, ord) VALUES (:connector_id, :category, :model, :remote_id, :data,"
+            " :digest, :synced_at, :seq, :ord)"
+            " ON CONFLICT (connector_id, category, model, remote_id) DO UPDATE SET"
+            " data = excluded.data, digest = excluded.digest, synced_at = excluded.synced_at,"
+            " seq = excluded.seq, ord = excluded.ord", rows)
+
+    # --- idempotency records ----------------------------------------------------------------
+
+    def idempotency_record(self, org_id: str, key: str, since: str) -> Row | None:
+        return self._one(IDEMPOTENCY_LOOKUP, (org_id, key, since))
+
+    def remember_idempotency(self, record: Row) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO idempotency_records (org_id, key, method, path, body_digest,"
+            " result, created_at) VALUES (:org_id, :key, :method, :path, :body_digest, :result,"
+            " :created_at)", record)
+
+    def forget_idempotency_before(self, moment: str) -> int:
+        return self._conn.execute("DELETE FROM idempotency_records WHERE created_at < ?",
+                                  (moment,)).rowcount
+
+
+IDEMPOTENCY_LOOKUP = ("SELECT body_digest, result, created_at FROM idempotency_records"
+                      " WHERE org_id = ? AND key = ? AND created_at >= ?")

@@ -1,0 +1,64 @@
+"""The APIs the service serves, each a set of route tables: the ops routes on the root
+app, the v1 API and the persons API as sub-applications with their own middlewares
+(problem+json, their auth, rate limiting when it is on).
+
+`OPERATIONS` is every declared route with its full path: the OpenAPI document and the
+test matrices are generated from it.
+"""
+
+from aiohttp import web
+
+from service import openapi
+from service.auth import bearer_auth, persons_auth
+from service.handlers import (
+    audit,
+    ops,
+    persons,
+    v1_connectors,
+    v1_data,
+    v1_fields,
+    v1_lookup,
+    v1_mappings,
+)
+from service.middlewares import api_problems, rate_limit_middleware
+from service.routing import BEARER, PERSONS, PUBLIC, Api, Operation
+from service.settings import Settings
+
+OPS = Api("", PUBLIC, [ops.routes])
+# Order matters: fixed paths such as /custom-fields/raw-data come before the
+# /custom-fields/{field_id} pattern that would otherwise match them.
+V1 = Api("/api/v1", BEARER, [openapi.routes, v1_lookup.routes, audit.routes, v1_data.routes,
+                             v1_mappings.routes, v1_connectors.routes, v1_fields.routes])
+PERSONS_API = Api("/custom-fields", PERSONS, [persons.routes])
+OPERATIONS: list[Operation] = [op for api in (OPS, V1, PERSONS_API) for op in api.operations()]
+
+
+def _sub_app(api: Api, auth, settings: Settings) -> web.Application:
+    middlewares = [api_problems, auth]
+    if settings.rate_limit_per_second > 0:
+        middlewares.append(rate_limit_middleware)
+    app = web.Application(middlewares=middlewares)
+    api.add_routes(app)
+    return app
+
+
+def mount(root: web.Application, settings: Settings) -> None:
+    """The ops routes on `root`, each API as a sub-application at its prefix."""
+    OPS.add_routes(root)
+    root.add_subapp(V1.prefix, _sub_app(V1, bearer_auth, settings))
+    root.add_subapp(PERSONS_API.prefix, _sub_app(PERSONS_API, persons_auth, settings))
+
+
+def declared_routes() -> list[tuple[str, str]]:
+    """(method, path) of every declared route, in routing order."""
+    return [(op.method, op.path) for op in OPERATIONS]
+
+
+def served_routes(app: web.Application) -> list[tuple[str, str]]:
+    """(method, path) of every route the app's router serves (HEAD aside), sub-apps'
+    included: what a client can reach, to hold against the declarations."""
+    found = []
+    for route in app.router.routes():
+        if route.method != "HEAD" and route.resource is not None:
+            found.append((route.method, route.resource.canonical))
+    return found

@@ -1,0 +1,66 @@
+"""The invariants both sides share: each written once, used by the commands (inside the
+write transaction) and by the reads that need the same answer (raw data, preview).
+
+Every function takes the facts it decides on and raises a named `DomainError`.
+"""
+
+from collections.abc import Collection
+from typing import Any, TypeVar
+
+from service.catalogue import Catalogue
+from service.errors import (
+    ConnectorNotFound,
+    IntegrationCategoryMismatch,
+    IntegrationNotEnabled,
+    StaleResource,
+    UnknownCategory,
+    UnknownIntegration,
+    UnknownModel,
+)
+
+R = TypeVar("R")
+
+
+def require_model(catalogue: Catalogue, category: str, model: str) -> None:
+    if category not in catalogue.categories:
+        raise UnknownCategory(category, list(catalogue.categories))
+    if not catalogue.has_model(category, model):
+        raise UnknownModel(category, model, [m.slug for m in catalogue.models(category)])
+
+
+def require_category(catalogue: Catalogue, category: str | None) -> None:
+    if category is not None and category not in catalogue.categories:
+        raise UnknownCategory(category, list(catalogue.categories))
+
+
+def require_integrations(catalogue: Catalogue, slugs: Collection[str]) -> None:
+    unknown = [s for s in slugs if s not in catalogue.integrations]
+    if unknown:
+        raise UnknownIntegration(unknown, list(catalogue.integrations))
+
+
+def require_enabled(enabled: Collection[str], integration_slug: str) -> None:
+    """The organization (whose enabled integrations are given) may use the integration."""
+    if integration_slug not in enabled:
+        raise IntegrationNotEnabled(integration_slug)
+
+
+def require_serves(catalogue: Catalogue, integration_slug: str, category: str, *,
+                   field: str) -> None:
+    """The integration serves the category; `field` names the request attribute that
+    chose the integration, for the error body."""
+    if not catalogue.serves(integration_slug, category):
+        raise IntegrationCategoryMismatch(integration_slug, category, field)
+
+
+def require_connector(connector: R | None) -> R:
+    """The caller's connector; another organization's (looked up as None) is a 404."""
+    if connector is None:
+        raise ConnectorNotFound()
+    return connector
+
+
+def require_precondition(if_match: str | None, current: Any) -> None:
+    """A client's If-Match (the ETag it read) that no longer holds is a 412."""
+    if if_match is not None and if_match != str(current):
+        raise StaleResource(str(current), if_match)
