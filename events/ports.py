@@ -44,7 +44,6 @@ class WriteTransaction(ABC, Generic[S]):
         version raises ConcurrencyConflict; an append is whole or absent."""
 
 
-Unit = Callable[[WriteTransaction[S]], T]
 CommitListener = Callable[[list[StoredEvent]], None]
 
 

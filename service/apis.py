@@ -33,20 +33,25 @@ PERSONS_API = Api("/custom-fields", PERSONS, [persons.routes])
 OPERATIONS: list[Operation] = [op for api in (OPS, V1, PERSONS_API) for op in api.operations()]
 
 
-def _sub_app(api: Api, auth, settings: Settings) -> web.Application:
+def _sub_app(root: web.Application, api: Api, auth, settings: Settings) -> web.Application:
     middlewares = [api_problems, auth]
     if settings.rate_limit_per_second > 0:
         middlewares.append(rate_limit_middleware)
     app = web.Application(middlewares=middlewares)
+    # The root's state objects under the same keys, so handlers read `request.app[key]`
+    # (one lookup) rather than build a `config_dict` chain per access.
+    for key in root:
+        app[key] = root[key]
     api.add_routes(app)
     return app
 
 
 def mount(root: web.Application, settings: Settings) -> None:
-    """The ops routes on `root`, each API as a sub-application at its prefix."""
+    """The ops routes on `root`, each API as a sub-application at its prefix; call it
+    once the root's state is complete."""
     OPS.add_routes(root)
-    root.add_subapp(V1.prefix, _sub_app(V1, bearer_auth, settings))
-    root.add_subapp(PERSONS_API.prefix, _sub_app(PERSONS_API, persons_auth, settings))
+    root.add_subapp(V1.prefix, _sub_app(root, V1, bearer_auth, settings))
+    root.add_subapp(PERSONS_API.prefix, _sub_app(root, PERSONS_API, persons_auth, settings))
 
 
 def declared_routes() -> list[tuple[str, str]]:

@@ -1,8 +1,9 @@
 """The application factory: settings in, a ready aiohttp app out.
 
-The root app holds the state (every key in `service.appkeys`), the cleanup contexts
-(the backend, background jobs) and the root middlewares (request ids, access lines,
-metrics); the APIs are sub-applications mounted by `service.apis`.
+The root app holds the state (every key in `service.appkeys`, all of it made here, the
+backend unopened), the cleanup contexts (opening the backend, background jobs) and the
+root middlewares (request ids, access lines, metrics); the APIs are sub-applications
+mounted by `service.apis`, which share the same state objects.
 """
 
 import asyncio
@@ -30,7 +31,7 @@ from service.backend import make_backend
 from service.commands import Context
 from service.lru import LRU
 from service.metrics import Metrics
-from service.middlewares import observe_middleware, request_ids, root_problems
+from service.middlewares import observe_middleware, request_ids
 from service.ratelimit import RateLimiter
 from service.readcache import ReadCache
 from service.settings import Settings
@@ -41,11 +42,9 @@ Job = Callable[[web.Application], Awaitable[object]]
 
 
 async def backend_ctx(app: web.Application) -> AsyncIterator[None]:
-    backend = make_backend(app[settings_key])
+    backend = app[backend_key]
     await backend.open()
     backend.store.commit_listeners.append(app[metrics_key].count_events)
-    app[backend_key] = backend
-    app[read_cache_key] = ReadCache(backend.store.change_marker)
     yield
     await backend.close()
 
@@ -88,7 +87,7 @@ async def flush_access_log(app: web.Application) -> None:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
-    app = web.Application(middlewares=[observe_middleware, root_problems],
+    app = web.Application(middlewares=[observe_middleware],
                           client_max_size=settings.max_body_bytes)
     app[settings_key] = settings
     app[context_key] = Context.from_settings(settings)
@@ -99,6 +98,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[rate_limiter_key] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     app[operations_key] = apis.OPERATIONS
     app[openapi_cache_key] = {}
+    backend = app[backend_key] = make_backend(settings)
+    app[read_cache_key] = ReadCache(backend.store.change_marker)
     app.cleanup_ctx.append(backend_ctx)
     app.cleanup_ctx.append(every(3600, expire_idempotency))
     app.cleanup_ctx.append(every(0.5, flush_access_log, at_exit=True))

@@ -1,6 +1,6 @@
 """Every typed key of the app's state and of a request's, declared once.
 
-Sub-applications read the root's state through `request.config_dict[key]`.
+Sub-applications read the root's state through `request.app[key]`.
 """
 
 from collections.abc import Iterator

@@ -31,7 +31,7 @@ async def authenticate(request: web.Request) -> Principal:
     if not key.strip().isascii():
         raise Unauthorized("the API key is not valid or has been revoked", headers=CHALLENGE)
     key_hash = hash_key(key.strip())
-    state = request.config_dict
+    state = request.app
     queries = state[backend_key].queries
 
     async def lookup() -> tuple[str, Principal] | None:

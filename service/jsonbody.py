@@ -65,7 +65,7 @@ def _may_exceed_bounds(raw: bytes, max_depth: int, max_string: int) -> bool:
 
 
 async def read_json(request: web.Request, *, expect_object: bool = True) -> Any:
-    settings = request.config_dict[settings_key]
+    settings = request.app[settings_key]
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:

@@ -1,9 +1,10 @@
 """Middlewares: request ids, JSON access lines and metrics (root); problem+json answers
 and rate limiting (the API sub-applications, which the dashboard does not share).
 
-`api_problems` turns every failure of an API request into an RFC 9457 answer;
-`root_problems` does the same for requests no sub-application took (a 404 on an unknown
-path, the ops routes), and leaves sub-applications' requests to their own middlewares.
+`api_problems` turns every failure of an API request into an RFC 9457 answer. The root's
+`observe_middleware` does the same for requests no sub-application took (a 404 on an
+unknown path, the ops routes) and leaves sub-applications' failures to their own
+middlewares.
 """
 
 import itertools
@@ -50,14 +51,19 @@ def route_name(request: web.Request) -> str:
 async def observe_middleware(request: web.Request, handler):
     """Assign the request id, then log and count the answer, whatever it is."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    state = request.config_dict
+    state = request.app
     ids: Iterator[str] = state[request_ids_key]
     request_id = incoming if _REQUEST_ID.match(incoming) else next(ids)
     request[request_id_key] = request_id
     started = time.perf_counter()
     status = 500
     try:
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except Exception as exc:
+            if len(request.match_info.apps) > 1:  # a sub-application's: it answered itself
+                raise
+            response = problem_for(exc, request)
         status = response.status
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
@@ -91,50 +97,50 @@ def _http_exception_problem(exc: web.HTTPException, request: web.Request) -> web
 
 @web.middleware
 async def api_problems(request: web.Request, handler):
-    """Every failure becomes problem+json; an unexpected one is logged, never shown."""
+    """Every failure becomes problem+json."""
     try:
         return await handler(request)
-    except DomainError as exc:
+    except Exception as exc:
+        return problem_for(exc, request)
+
+
+def problem_for(exc: Exception, request: web.Request) -> web.StreamResponse:
+    """The problem+json answer to a failure; an unexpected one is logged, never shown. A
+    non-error HTTP exception (a redirect) is raised again."""
+    if isinstance(exc, DomainError):
         return problem_response(exc.status, exc.code, exc.detail, title=exc.title,
                                 errors=exc.errors, headers=exc.headers)
-    except ValidationError as exc:
+    if isinstance(exc, ValidationError):
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         return problem_response(422, "VALIDATION_ERROR", "the request is not valid",
                                 title="Validation failed", errors=messages)
-    except ConcurrencyConflict:
+    if isinstance(exc, ConcurrencyConflict):
         return problem_response(409, "CONCURRENT_MODIFICATION",
                                 "the resource was changed by another request; retry")
-    except IntegrityViolation:
-        error_log.exception("a constraint refused a write the commands allowed (%s %s)",
-                            request.method, request.path)
+    if isinstance(exc, IntegrityViolation):
+        error_log.error("a constraint refused a write the commands allowed (%s %s)",
+                        request.method, request.path, exc_info=exc)
         return problem_response(409, "CONFLICT", "the write conflicts with the stored state; "
                                 "nothing was written")
-    except StorageUnavailable:
-        error_log.exception("storage unavailable in %s %s", request.method, request.path)
+    if isinstance(exc, StorageUnavailable):
+        error_log.error("storage unavailable in %s %s", request.method, request.path,
+                        exc_info=exc)
         return problem_response(503, "STORAGE_UNAVAILABLE", "the database is busy or "
                                 "unavailable; nothing was written, retry shortly",
                                 headers={"Retry-After": "1"})
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         return _http_exception_problem(exc, request)
-    except Exception:
-        error_log.exception("unhandled error in %s %s (request %s)", request.method,
-                            request.path, request.get(request_id_key))
-        return problem_response(500, "INTERNAL_ERROR",
-                                "an unexpected error occurred; it has been logged")
-
-
-@web.middleware
-async def root_problems(request: web.Request, handler):
-    if len(request.match_info.apps) > 1:  # a sub-application's: its own middlewares answer
-        return await handler(request)
-    return await api_problems(request, handler)
+    error_log.error("unhandled error in %s %s (request %s)", request.method, request.path,
+                    request.get(request_id_key), exc_info=exc)
+    return problem_response(500, "INTERNAL_ERROR",
+                            "an unexpected error occurred; it has been logged")
 
 
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler):
-    limiter = request.config_dict[rate_limiter_key]
+    limiter = request.app[rate_limiter_key]
     who = request.get(principal_key)
     if limiter.enabled and who is not None:
         wait = limiter.take(who.key_id)

@@ -88,7 +88,7 @@ routes = Routes("operations")
 @routes.get("/openapi.json", summary="This document", ok={200: "any"}, scope=LISTING,
             auth=PUBLIC)
 async def openapi_document(request: web.Request) -> web.Response:
-    cache = request.config_dict[openapi_cache_key]
+    cache = request.app[openapi_cache_key]
     if "document" not in cache:  # built once, on first use
-        cache["document"] = build_spec(request.config_dict[operations_key])
+        cache["document"] = build_spec(request.app[operations_key])
     return web.json_response(cache["document"])

@@ -65,7 +65,7 @@ async def _digest(request: web.Request) -> str:
 
 async def perform(request: web.Request, unit: Callable[[Tx], R],
                   respond: Callable[[R], Answer]) -> web.Response:
-    state = request.config_dict
+    state = request.app
     backend = state[backend_key]
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if key is None:

@@ -16,7 +16,8 @@ _TRANSIENT = {
 
 
 def translate(exc: BaseException) -> BaseException:
-    """The neutral error for a sqlite3 error; any other exception as it is."""
+    """The neutral error for a sqlite3 error (caused by it); any other exception as it
+    is."""
     if not isinstance(exc, sqlite3.Error):
         return exc
     if isinstance(exc, sqlite3.IntegrityError):
@@ -25,4 +26,5 @@ def translate(exc: BaseException) -> BaseException:
         neutral = StorageUnavailable(str(exc))
     else:
         neutral = StorageError(str(exc))
+    neutral.__cause__ = exc
     return neutral

@@ -3,12 +3,13 @@ the database's change counter.
 
 Each reader is a read-only connection of its own (WAL: readers never wait for the
 writer); statements go round robin, and each sees the data committed when it starts.
-Errors leave as the store's neutral errors.
+A query is one round trip to the reader's thread (rows come back as `sqlite3.Row`,
+which carry their column names). Errors leave as the store's neutral errors.
 """
 
 import sqlite3
 import time
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -27,6 +28,7 @@ class ReaderPool:
     async def open(self) -> None:
         for _ in range(self._size):
             reader = await aiosqlite.connect(self.path, isolation_level=None)
+            reader.row_factory = sqlite3.Row
             await reader.execute("PRAGMA busy_timeout=10000")
             await reader.execute("PRAGMA query_only=ON")
             self._readers.append(reader)
@@ -50,11 +52,13 @@ class ReaderPool:
     async def dicts(self, sql: str, params: Any = ()) -> list[Row]:
         """Rows as dicts keyed by column name."""
         try:
-            async with self._reader().execute(sql, params) as cursor:
-                rows = await cursor.fetchall()
-                names = [d[0] for d in cursor.description]
+            rows = cast(list[sqlite3.Row],
+                        await self._reader().execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise translate(exc) from exc
+        if not rows:
+            return []
+        names = rows[0].keys()
         return [dict(zip(names, row, strict=True)) for row in rows]
 
 

@@ -132,7 +132,7 @@ class SqliteEventStore(EventStore[S], Generic[S]):
                     except Exception as exc:
                         conn.execute("ROLLBACK TO unit")
                         conn.execute("RELEASE unit")
-                        outcomes.append(Outcome(False, _neutral(exc), []))
+                        outcomes.append(Outcome(False, translate(exc), []))
                     else:
                         conn.execute("RELEASE unit")
                         current = tx.head
@@ -166,10 +166,3 @@ class SqliteEventStore(EventStore[S], Generic[S]):
 
     async def ping(self) -> None:
         await self.readers.rows("SELECT 1")
-
-
-def _neutral(exc: Exception) -> Exception:
-    neutral = translate(exc)
-    if neutral is not exc:
-        neutral.__cause__ = exc
-    return neutral  # type: ignore[return-value]

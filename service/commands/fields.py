@@ -9,7 +9,7 @@ model is not found there.
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from events import Metadata
 from events import types as ev
@@ -31,9 +31,15 @@ Row = dict[str, Any]
 Scope = tuple[str, str] | None  # the (category, model) a dialect is restricted to
 
 
+def in_scope(field: Row | None, scope: Scope) -> TypeGuard[Row]:
+    """The field exists and is of the dialect's model (any model without a scope)."""
+    return field is not None and (scope is None
+                                  or (field["category"], field["model"]) == scope)
+
+
 def load_field(tx: Tx, org_id: str, field_id: str, scope: Scope = None) -> Row:
     found = tx.state.field(org_id, field_id)
-    if found is None or (scope is not None and (found["category"], found["model"]) != scope):
+    if not in_scope(found, scope):
         raise FieldNotFound(field_id)
     return found
 

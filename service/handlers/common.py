@@ -2,7 +2,8 @@
 pages and JSON answers."""
 
 import base64
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 from marshmallow import EXCLUDE, Schema
@@ -11,17 +12,26 @@ from events import Metadata
 from projections import Backend
 from service.appkeys import backend_key, context_key, query_cache_key, request_id_key, settings_key
 from service.auth import principal
-from service.commands import Context
+from service.commands import Command, Context
+from service.commands.base import Tx
 from service.errors import InvalidCursor, ValidationFailed
 from service.jsontext import dumps
 
+R = TypeVar("R")
+
 
 def backend(request: web.Request) -> Backend:
-    return request.config_dict[backend_key]
+    return request.app[backend_key]
 
 
 def context(request: web.Request) -> Context:
-    return request.config_dict[context_key]
+    return request.app[context_key]
+
+
+def checked(request: web.Request, command: Command[R]) -> Callable[[Tx], R]:
+    """The command, its stateless rules checked now, as a unit for the writer; its
+    events carry this request's metadata."""
+    return command.unit(context(request), metadata(request))
 
 
 def metadata(request: web.Request, source: str = "API") -> Metadata:
@@ -36,7 +46,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def page_limit(request: web.Request, requested: int | None) -> int:
-    settings = request.config_dict[settings_key]
+    settings = request.app[settings_key]
     if requested is None:
         return min(settings.default_page_size, settings.max_page_size)
     if requested > settings.max_page_size:
@@ -73,7 +83,7 @@ def query(request: web.Request, schema: Schema) -> dict[str, Any]:
 
     A query string validated once is remembered (the result depends on nothing else),
     so the polling clients of the read path skip the validation; a copy is handed out."""
-    cache = request.config_dict[query_cache_key]
+    cache = request.app[query_cache_key]
     key = (id(schema), request.query_string)
     loaded = cache.get(key)
     if loaded is None:

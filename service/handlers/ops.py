@@ -18,12 +18,12 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/readyz", summary="Readiness", ok={200: r.HealthSchema}, scope=LISTING,
             auth=PUBLIC)
 async def readyz(request: web.Request) -> web.Response:
-    await request.config_dict[backend_key].store.ping()
+    await request.app[backend_key].store.ping()
     return web.json_response({"status": "ready"})
 
 
 @routes.get("/metrics", summary="Prometheus metrics", ok={200: "text"}, scope=LISTING,
             auth=PUBLIC)
 async def metrics(request: web.Request) -> web.Response:
-    m = request.config_dict[metrics_key]
+    m = request.app[metrics_key]
     return web.Response(body=m.render(), headers={"Content-Type": m.content_type})

@@ -16,10 +16,10 @@ from aiohttp import web
 from service.auth import principal
 from service.commands import Command
 from service.commands.base import Tx
-from service.commands.fields import CreateField, DeleteField, UpdateField, field_snapshot
+from service.commands.fields import CreateField, DeleteField, UpdateField, field_snapshot, in_scope
 from service.commands.options import AddOption, RemoveOption, ReorderOptions, UpdateOption
 from service.errors import FieldNotFound
-from service.handlers.common import backend, context, json_response, metadata, query
+from service.handlers.common import backend, checked, json_response, query
 from service.jsonbody import read_json
 from service.representations import persons_field, persons_option
 from service.routing import CREATE, LISTING, RESOURCE, Routes
@@ -50,7 +50,7 @@ def _with_field(request: web.Request, command: Command[Result], field_id: str | 
                 ) -> Callable[[Tx], Result]:
     """The command's unit, returning {"result", "field"}: its result, and the field as
     the write leaves it (for the created field, found by the result's id)."""
-    unit, org_id = command.unit(context(request), metadata(request)), principal(request).org_id
+    unit, org_id = checked(request, command), principal(request).org_id
 
     def with_field(tx: Tx) -> Result:
         result = unit(tx)
@@ -96,7 +96,7 @@ async def create_field(request: web.Request) -> web.Response:
 async def get_field(request: web.Request) -> web.Response:
     field_id = _field_id(request)
     field = await backend(request).queries.field(principal(request).org_id, field_id)
-    if field is None or (field["category"], field["model"]) != PERSONS_MODEL:
+    if not in_scope(field, PERSONS_MODEL):
         raise FieldNotFound(field_id)
     return json_response(persons_field(field), headers=etag(field["version"]))
 
@@ -114,12 +114,8 @@ async def update_field(request: web.Request) -> web.Response:
 async def delete_field(request: web.Request) -> web.Response:
     command = DeleteField(principal(request).org_id, _field_id(request), if_match(request),
                           scope=PERSONS_MODEL)
-    return await perform(request, command.unit(context(request), metadata(request)),
+    return await perform(request, checked(request, command),
                          lambda result: (204, None, {}))
-
-
-def _option_unit(request: web.Request, command: Command[Result]) -> Callable[[Tx], Result]:
-    return command.unit(context(request), metadata(request))
 
 
 @routes.post("/{field_id}/options", summary="Create a field option",
@@ -128,7 +124,7 @@ async def add_option(request: web.Request) -> web.Response:
     data = option_schema.load(await read_json(request))
     command = AddOption(principal(request).org_id, _field_id(request), data["value"],
                         data["color"], if_match(request), scope=PERSONS_MODEL)
-    return await perform(request, _option_unit(request, command), _option_answer(201))
+    return await perform(request, checked(request, command), _option_answer(201))
 
 
 @routes.put("/{field_id}/options/order", summary="Reorder options",
@@ -148,7 +144,7 @@ async def update_option(request: web.Request) -> web.Response:
     command = UpdateOption(principal(request).org_id, _field_id(request),
                            request.match_info["option_id"], changes, if_match(request),
                            scope=PERSONS_MODEL)
-    return await perform(request, _option_unit(request, command), _option_answer())
+    return await perform(request, checked(request, command), _option_answer())
 
 
 @routes.delete("/{field_id}/options/{option_id}", summary="Delete an option", ok={204: None},
@@ -157,7 +153,7 @@ async def remove_option(request: web.Request) -> web.Response:
     command = RemoveOption(principal(request).org_id, _field_id(request),
                            request.match_info["option_id"], if_match(request),
                            scope=PERSONS_MODEL)
-    return await perform(request, _option_unit(request, command),
+    return await perform(request, checked(request, command),
                          lambda result: (204, None, etag(result["version"])))
 
 

@@ -7,10 +7,10 @@ from service.commands.sync import SyncRecords, check_record_count
 from service.commands.tenancy import CreateConnector
 from service.handlers.common import (
     backend,
+    checked,
     context,
     decode_cursor,
     json_response,
-    metadata,
     page_limit,
     paginate,
     query,
@@ -33,7 +33,7 @@ async def create_connector(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
     command = CreateConnector(data["integration_slug"], data["name"],
                               org_id=principal(request).org_id)
-    return await perform(request, command.unit(context(request), metadata(request)),
+    return await perform(request, checked(request, command),
                          lambda result: (201, result, {}))
 
 
@@ -60,5 +60,5 @@ async def sync_records(request: web.Request) -> web.Response:
     data = sync_schema.load(body)
     command = SyncRecords(principal(request).org_id, request.match_info["connector_token"],
                           data["category"], data["model"], data["records"])
-    return await perform(request, command.unit(ctx, metadata(request)),
+    return await perform(request, checked(request, command),
                          lambda result: (200, result, {}))

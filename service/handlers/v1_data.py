@@ -84,7 +84,7 @@ async def configuration(request: web.Request) -> web.Response:
 
     key = ("configuration", principal(request).org_id, params["connector_token"],
            params["category"], params["model"])
-    return web.Response(body=await request.config_dict[read_cache_key].get(key, compute),
+    return web.Response(body=await request.app[read_cache_key].get(key, compute),
                         content_type="application/json")
 
 

@@ -8,10 +8,9 @@ from service.commands.fields import CreateField, DeleteField, field_tag
 from service.errors import FieldNotFound
 from service.handlers.common import (
     backend,
-    context,
+    checked,
     decode_cursor,
     json_response,
-    metadata,
     page_limit,
     paginate,
     query,
@@ -33,7 +32,7 @@ create_schema, list_schema = FieldCreateSchema(), FieldListSchema()
 async def create_field(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
     command = CreateField(org_id=principal(request).org_id, source="API", **data)
-    return await perform(request, command.unit(context(request), metadata(request)),
+    return await perform(request, checked(request, command),
                          lambda result: (201, {"id": result["id"], "status": "SUCCESS"},
                                          etag(result["version"])))
 
@@ -55,7 +54,7 @@ async def list_fields(request: web.Request) -> web.Response:
                             "next_cursor": cursor})
 
     key = ("v1-fields", org_id, request.query_string)  # the parameters come from it alone
-    return web.Response(body=await request.config_dict[read_cache_key].get(key, compute),
+    return web.Response(body=await request.app[read_cache_key].get(key, compute),
                         content_type="application/json")
 
 
@@ -77,5 +76,5 @@ async def get_field(request: web.Request) -> web.Response:
 async def delete_field(request: web.Request) -> web.Response:
     command = DeleteField(principal(request).org_id, request.match_info["field_id"],
                           if_match(request), tag_covers_mappings=True)
-    return await perform(request, command.unit(context(request), metadata(request)),
+    return await perform(request, checked(request, command),
                          lambda result: (200, {"id": result["id"], "status": "SUCCESS"}, {}))

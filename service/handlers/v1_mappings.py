@@ -6,7 +6,7 @@ from aiohttp import web
 
 from service.auth import principal
 from service.commands.mappings import CreateMapping, DeleteMapping, UpdateMapping
-from service.handlers.common import context, metadata
+from service.handlers.common import checked
 from service.jsonbody import read_json
 from service.routing import RESOURCE, Routes
 from service.schemas import responses as r
@@ -29,7 +29,7 @@ def _status(status: int, with_tag: bool = True):
 async def create_mapping(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
     command = CreateMapping(org_id=principal(request).org_id, **data)
-    return await perform(request, command.unit(context(request), metadata(request)),
+    return await perform(request, checked(request, command),
                          _status(201))
 
 
@@ -39,7 +39,7 @@ async def update_mapping(request: web.Request) -> web.Response:
     data = patch_schema.load(await read_json(request))
     command = UpdateMapping(principal(request).org_id, request.match_info["mapping_id"],
                             data["json_path"], if_match(request))
-    return await perform(request, command.unit(context(request), metadata(request)),
+    return await perform(request, checked(request, command),
                          _status(200))
 
 
@@ -48,5 +48,5 @@ async def update_mapping(request: web.Request) -> web.Response:
 async def delete_mapping(request: web.Request) -> web.Response:
     command = DeleteMapping(principal(request).org_id, request.match_info["mapping_id"],
                             if_match(request))
-    return await perform(request, command.unit(context(request), metadata(request)),
+    return await perform(request, checked(request, command),
                          _status(200, with_tag=False))
