@@ -197,6 +197,9 @@ def render(args: argparse.Namespace, gen: LoadGenerator, rows: list[Row],
         "under cProfile and writes DIR/service.txt (event-loop thread) and "
         "DIR/service.threads.txt (the event store's writer and the SQLite readers); the "
         "figures of a profiled run are not comparable with these.",
+        "- `python -m bench.instructions` counts instructions per request (callgrind, "
+        "sequential requests in process): a figure the machine's load does not move, for "
+        "comparing two checkouts of the code.",
         "",
         *_history(),
         "## Machine",

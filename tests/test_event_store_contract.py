@@ -321,6 +321,39 @@ async def test_a_failing_projector_rolls_the_event_back_too(backend):
         assert stored.seq == 1
 
 
+# --- the database's refusals, in the store's own words ---------------------------------------
+
+async def test_a_constraint_of_the_projections_is_an_integrity_violation_and_writes_nothing(
+        store, backend):
+    """Two organizations with one slug pass no command, but a unit may try: the
+    projection's unique slug refuses it, and the error is the store's neutral one."""
+    await store.write(append("organization:a", 0, ev.OrganizationCreated("a", "acme", "A"),
+                             org="a"))
+
+    with pytest.raises(events.IntegrityViolation):
+        await store.write(append("organization:b", 0,
+                                 ev.OrganizationCreated("b", "acme", "B"), org="b"))
+
+    assert backend.count_events() == 1
+    [stored] = await store.write(append("organization:c", 0,
+                                        ev.OrganizationCreated("c", "other", "C"), org="c"))
+    assert stored.seq == 2
+
+
+async def test_a_unit_sees_the_conflict_not_the_driver_error(store):
+    """What a unit catches, and its caller gets, names no database driver."""
+    await seed(store, "s", n=1)
+
+    def caught(tx):
+        try:
+            tx.append("s", 0, [enabled("stale")], org_id=ORG)
+        except events.EventStoreError as exc:
+            return type(exc)
+        return None
+
+    assert await store.write(caught) is events.ConcurrencyConflict
+
+
 # --- caught failures: an append error the unit handles, a commit listener that raises ----------
 
 async def test_a_failed_append_leaves_nothing_behind_even_if_the_unit_handles_the_error(backend):

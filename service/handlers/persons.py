@@ -46,15 +46,14 @@ order_schema = PersonsOptionOrderSchema()
 Result = dict[str, Any]
 
 
-def _with_field(request: web.Request, command: Command[Result], field_id: str | None = None
-                ) -> Callable[[Tx], Result]:
-    """The command's unit, returning {"result", "field"}: its result, and the field as
-    the write leaves it (for the created field, found by the result's id)."""
+def _with_field(request: web.Request, command: Command[Result]) -> Callable[[Tx], Result]:
+    """The command's unit, returning {"result", "field"}: its result, and the field (the
+    result's id) as the write leaves it."""
     unit, org_id = checked(request, command), principal(request).org_id
 
     def with_field(tx: Tx) -> Result:
         result = unit(tx)
-        return {"result": result, "field": field_snapshot(tx, org_id, field_id or result["id"])}
+        return {"result": result, "field": field_snapshot(tx, org_id, result["id"])}
     return with_field
 
 
@@ -133,7 +132,7 @@ async def reorder_options(request: web.Request) -> web.Response:
     data = order_schema.load(await read_json(request))
     command = ReorderOptions(principal(request).org_id, _field_id(request),
                              data["option_ids"], if_match(request), scope=PERSONS_MODEL)
-    return await perform(request, _with_field(request, command, _field_id(request)),
+    return await perform(request, _with_field(request, command),
                          _field_answer())
 
 
