@@ -1,8 +1,11 @@
 """The raw document JMESPath runs against, and previewing an expression on it.
 
-The document is a connector's latest synced row, or else the vendor-shaped sample of
-its integration (or of the integration named); an inline document is the caller's own.
-The rules (model known, integration enabled and serving the category, the connector the
+The document has the reference's shape, `{"data": {"<model>": <record>}}`, where the
+record is a connector's latest synced row (the upstream object, as it was sent) or else
+the vendor-shaped sample of its integration (or of the integration named): a path such
+as `data.employee.guardian_mobile` reads the same in both. Values resolve against the
+same shape (`document`). An inline document is the caller's own, taken as it is. The
+rules (model known, integration enabled and serving the category, the connector the
 caller's own, the expression within bounds and compiling) are those of the commands.
 """
 
@@ -20,6 +23,16 @@ from service.errors import ExpressionRefused, NoRawData
 from service.jmes import ExpressionError, value_type
 
 CONNECTOR_SYNC, INTEGRATION_SAMPLE, INLINE = "connector_sync", "integration_sample", "inline"
+
+
+def document(model: str, record: Any) -> dict[str, Any]:
+    """The document JMESPath runs against for one record of `model`."""
+    return {"data": {model: record}}
+
+
+def stored_document_text(model: str, record_text: str) -> str:
+    """The document of a stored row, as JSON text, without parsing the row."""
+    return '{"data":{' + json.dumps(model) + ":" + record_text + "}}"
 
 
 @dataclass
@@ -49,7 +62,8 @@ async def raw_document(queries: ReadModel, ctx: Context, org_id: str, category: 
             await queries.connector_by_token(org_id, connector_token))
         row = await queries.latest_synced_record(connector["id"], category, model)
         if row is not None:
-            return RawDocument(CONNECTOR_SYNC, stored_text=row["data"])
+            return RawDocument(CONNECTOR_SYNC,
+                               stored_text=stored_document_text(model, row["data"]))
         integration_slug = connector["integration_slug"]
     assert integration_slug is not None, "the schema asks for a connector or an integration"
     rules.require_enabled(await queries.enabled_integrations(org_id), integration_slug)
@@ -57,7 +71,7 @@ async def raw_document(queries: ReadModel, ctx: Context, org_id: str, category: 
     sample = ctx.catalogue.sample(integration_slug, model)
     if sample is None:
         raise NoRawData(integration_slug, model)
-    return RawDocument(INTEGRATION_SAMPLE, parsed=sample)
+    return RawDocument(INTEGRATION_SAMPLE, parsed=document(model, sample))
 
 
 async def inline_document(ctx: Context, category: str, model: str, document: Any

@@ -60,15 +60,16 @@ def resolve(compiled: Compiled | ExpressionError | None, check: Checker,
         return None, {"code": exc.code, "detail": exc.detail}
 
 
-def resolve_records(expressions: ExpressionCache, rows: list[Row],
+def resolve_records(expressions: ExpressionCache, model: str, rows: list[Row],
                     records: list[Row]) -> list[Row]:
-    """Each synced record with every field's value and the errors by field name; each
-    mapping is compiled and each type checker built once for the whole page."""
+    """Each synced record with every field's value and the errors by field name,
+    evaluated on the record's document (`{"data": {model: record}}`); each mapping is
+    compiled and each type checker built once for the whole page."""
     plan = [(row["name"], compile_mapping(expressions, effective(row)[0]),
              field_type(row["type"]).checker(row["options"])) for row in rows]
     body = []
     for record in records:
-        document = loads(record["data"])
+        document = {"data": {model: loads(record["data"])}}
         resolved, errors = {}, {}
         for name, compiled, check in plan:
             value, error = resolve(compiled, check, document)

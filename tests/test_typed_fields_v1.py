@@ -117,9 +117,9 @@ async def test_values_checked_against_type_hris(client, tenant):
     skills = await v1_create(client, tenant, name="skills", type="multiselect",
                              options=[{"value": "Python"}, {"value": "Go"}])
     note = await v1_create(client, tenant, name="note")
-    await map_field(client, tenant, bonus, "custom.bonus")
-    await map_field(client, tenant, skills, "custom.skills")
-    await map_field(client, tenant, note, "custom.note")
+    await map_field(client, tenant, bonus, "data.employee.custom.bonus")
+    await map_field(client, tenant, skills, "data.employee.custom.skills")
+    await map_field(client, tenant, note, "data.employee.custom.note")
     await sync(client, tenant, tenant.connector_token, "HRIS", "employee", [
         ("e1", {"custom": {"bonus": 1500, "skills": ["python", " GO "], "note": "hi"}}),
         ("e2", {"custom": {"bonus": " 12.5 ", "skills": "Go", "note": 42}}),
@@ -155,9 +155,9 @@ async def test_values_of_persons_fields_on_a_crm_connector(client, tenant):
     resp = await client.post("/custom-fields", headers=tenant.persons_headers, json={
         "name": "Years as customer", "type": "number"})
     years = await resp.json()
-    await map_field(client, tenant, interests["id"], "properties.product_interests",
+    await map_field(client, tenant, interests["id"], "data.person.properties.product_interests",
                     integration_slug="hubspot")
-    await map_field(client, tenant, years["id"], "properties.years_as_customer",
+    await map_field(client, tenant, years["id"], "data.person.properties.years_as_customer",
                     connector_token=token)
     await sync(client, tenant, token, "CRM", "person", [
         ("p1", {"properties": {"product_interests": ["vendor portal"], "years_as_customer": 4}}),

@@ -332,10 +332,11 @@ async def test_a_synced_row_resolves_as_jmespath_does_on_it(client, tenant):
                                  json={"category": "HRIS", "model": "employee",
                                        "records": [{"remote_id": "emp_123", "data": DOC}]})
     assert response.status == 200, await response.text()
+    # the synced row is the document's data.employee: the expression runs on it there
     for expression in FILTERS[:4] + SORTING[:3] + NESTED[:3]:
         body = await (await client.post("/api/v1/custom-fields/preview", headers=tenant.headers,
                                          json={"category": "HRIS", "model": "employee",
-                                               "json_path": expression,
+                                               "json_path": f"data.employee | {expression}",
                                                "connector_token": tenant.connector_token})
                       ).json()
         expected = jmespath.search(expression, copy.deepcopy(DOC))

@@ -109,15 +109,17 @@ async def test_the_documented_flow_answers_in_the_documented_shapes(client, work
                                              params={"category": "HRIS"}))
     assert integrations == DOC_INTEGRATIONS_EXAMPLE
 
-    # Step 2: the raw upstream payload, once the connector has synced the documented row.
-    await sync(client, tenant, DOC_RAW_DATA)
+    # Step 2: the raw upstream payload, once the connector has synced the documented row
+    # (the upstream object, sent bare): the document wraps it as the reference shows.
+    await sync(client, tenant, DOC_RAW_DATA["data"]["employee"])
     response = await client.get("/api/v1/custom-fields/raw-data", headers=headers, params={
         "category": "HRIS", "model": "employee", "connector_token": tenant.connector_token})
     assert await ok(response) == DOC_RAW_DATA
     assert response.headers["X-Raw-Data-Source"] == "connector_sync"
     response = await client.get("/api/v1/custom-fields/raw-data", headers=headers, params={
         "category": "HRIS", "model": "employee", "integration_slug": "workday"})
-    assert isinstance(await ok(response), dict)
+    sample = await ok(response)
+    assert sample.keys() == {"data"} and sample["data"].keys() == {"employee"}
     assert response.headers["X-Raw-Data-Source"] == "integration_sample"
 
     # Step 3: preview the JMESPath with the documented request body.

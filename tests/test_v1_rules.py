@@ -401,9 +401,8 @@ async def test_a_legacy_backtick_literal_never_gives_a_500(client, tenant):
 
 async def test_a_mapping_with_chained_indexes_is_accepted(client, tenant):
     field_id = await create_field(client, tenant)
-    await create_mapping(client, tenant, field_id, "data.rows[0][1]")
-    await ok(await sync(client, tenant, [{"remote_id": "e1",
-                                          "data": {"data": {"rows": [["a", "b"]]}}}]))
+    await create_mapping(client, tenant, field_id, "data.employee.rows[0][1]")
+    await ok(await sync(client, tenant, [{"remote_id": "e1", "data": {"rows": [["a", "b"]]}}]))
     [record] = (await ok(await values(client, tenant)))["records"]
     assert record["values"] == {"guardian_mobile": "b"}
 
@@ -642,15 +641,43 @@ async def test_raw_data_is_the_latest_synced_row_verbatim(client, tenant):
     response = await raw_data(client, tenant, connector_token=tenant.connector_token)
     assert response.status == 200
     assert response.content_type == "application/json"
-    assert strict_json(await response.text()) == RICH_ROW
+    assert strict_json(await response.text()) == {"data": {"employee": RICH_ROW}}
     assert response.headers["X-Raw-Data-Source"] == "connector_sync"
+
+
+async def test_raw_data_keeps_the_key_order_of_what_was_synced(client, tenant):
+    body = ('{"category": "HRIS", "model": "employee", "records": [{"remote_id": "o1", '
+            '"data": {"zeta": 1, "alpha": {"y": 2, "b": 3}, "mid": [3, 1]}}]}')
+    await ok(await client.post(f"/api/v1/connectors/{tenant.connector_token}/sync",
+                               data=body, headers={**tenant.headers,
+                                                   "Content-Type": "application/json"}))
+    text = await (await raw_data(client, tenant, connector_token=tenant.connector_token)).text()
+    assert text == '{"data":{"employee":{"zeta":1,"alpha":{"y":2,"b":3},"mid":[3,1]}}}'
+
+
+async def test_a_path_written_against_the_sample_reads_the_same_on_a_synced_row(
+        client, tenant):
+    """The sample and a synced row have one document shape, {"data": {model: record}}."""
+    sample = await ok(await raw_data(client, tenant, integration_slug="workday"))
+    path = "data.employee.workerId"
+    from_sample = await ok(await preview(client, tenant, path, integration_slug="workday"))
+    await ok(await sync(client, tenant, [{"remote_id": "w1",
+                                          "data": sample["data"]["employee"]}]))
+    from_row = await ok(await preview(client, tenant, path,
+                                      connector_token=tenant.connector_token))
+    assert from_row["raw_data_source"] == "connector_sync"
+    assert from_row["resolved_value"] == from_sample["resolved_value"] is not None
+    field_id = await create_field(client, tenant, "worker_id")
+    await create_mapping(client, tenant, field_id, path)
+    [record] = (await ok(await values(client, tenant)))["records"]
+    assert record["values"]["worker_id"] == from_sample["resolved_value"]
 
 
 async def test_raw_data_follows_the_latest_sync_even_for_an_older_remote_id(client, tenant):
     await ok(await sync(client, tenant, [{"remote_id": "b", "data": {"row": "b"}}]))
     await ok(await sync(client, tenant, [{"remote_id": "a", "data": {"row": "a"}}]))
     assert await ok(await raw_data(client, tenant, connector_token=tenant.connector_token)) == {
-        "row": "a"}
+        "data": {"employee": {"row": "a"}}}
 
 
 async def test_raw_data_without_a_synced_row_is_the_integration_sample(client, tenant):
@@ -667,7 +694,7 @@ async def test_raw_data_of_another_model_ignores_rows_synced_for_this_one(client
     await ok(await sync(client, tenant, [{"remote_id": "e1", "data": RICH_ROW}]))
     response = await raw_data(client, tenant, connector_token=tenant.connector_token,
                               model="department")
-    assert await ok(response) != RICH_ROW
+    assert await ok(response) != {"data": {"department": RICH_ROW}}
     assert response.headers["X-Raw-Data-Source"] == "integration_sample"
 
 
@@ -707,17 +734,18 @@ async def test_preview_reports_the_resolved_value_and_its_type(client, tenant):
 
 async def test_preview_evaluates_against_the_connectors_latest_synced_row(client, tenant):
     await ok(await sync(client, tenant, [{"remote_id": "e1", "data": RICH_ROW}]))
-    body = await ok(await preview(client, tenant, "address.city",
+    body = await ok(await preview(client, tenant, "data.employee.address.city",
                                   connector_token=tenant.connector_token))
     assert (body["resolved_value"], body["raw_data_source"]) == ("Lyon", "connector_sync")
 
 
 async def test_preview_falls_back_to_the_integration_sample(client, tenant):
-    body = await ok(await preview(client, tenant, "workerId",
+    body = await ok(await preview(client, tenant, "data.employee.workerId",
                                   connector_token=tenant.connector_token))
     assert body["raw_data_source"] == "integration_sample"
     assert body["resolved_value_type"] == "string"
-    by_slug = await ok(await preview(client, tenant, "workerId", integration_slug="workday"))
+    by_slug = await ok(await preview(client, tenant, "data.employee.workerId",
+                                     integration_slug="workday"))
     assert (by_slug["resolved_value"], by_slug["raw_data_source"]) == (
         body["resolved_value"], "integration_sample")
 
@@ -816,7 +844,7 @@ async def test_syncing_changed_rows_counts_them_updated(client, tenant):
                                                 {"remote_id": "e2", "data": {"a": 2}}]))
     assert (body["inserted"], body["updated"], body["unchanged"]) == (1, 1, 0)
     assert await ok(await raw_data(client, tenant, connector_token=tenant.connector_token)) == {
-        "a": 2}
+        "data": {"employee": {"a": 2}}}
 
 
 async def test_a_sync_appends_a_connector_synced_event(client, app, tenant):
@@ -919,9 +947,9 @@ async def test_values_resolve_each_field_on_each_synced_row(client, tenant):
                                 options=[{"value": "red"}, {"value": "Blue"},
                                          {"value": "green"}])
     await create_field(client, tenant, "unmapped")
-    await create_mapping(client, tenant, name, "name")
-    await create_mapping(client, tenant, score, "score")
-    await create_mapping(client, tenant, colors, "colors")
+    await create_mapping(client, tenant, name, "data.employee.name")
+    await create_mapping(client, tenant, score, "data.employee.score")
+    await create_mapping(client, tenant, colors, "data.employee.colors")
     await ok(await sync(client, tenant, ROWS))
     body = await ok(await values(client, tenant))
     assert body.keys() == VALUES_KEYS
@@ -940,8 +968,8 @@ async def test_values_resolve_each_field_on_each_synced_row(client, tenant):
 async def test_a_number_field_mapped_to_text_is_a_per_field_error(client, tenant):
     name = await create_field(client, tenant, "name")
     age = await create_field(client, tenant, "age", type="number")
-    await create_mapping(client, tenant, name, "name")
-    await create_mapping(client, tenant, age, "name")
+    await create_mapping(client, tenant, name, "data.employee.name")
+    await create_mapping(client, tenant, age, "data.employee.name")
     await ok(await sync(client, tenant, ROWS[:1]))
     [record] = (await ok(await values(client, tenant)))["records"]
     assert record["values"] == {"name": "Ada", "age": None}
@@ -953,8 +981,8 @@ async def test_a_number_field_mapped_to_text_is_a_per_field_error(client, tenant
 async def test_a_mapping_failing_at_evaluation_is_a_per_field_error(client, tenant):
     name = await create_field(client, tenant, "name")
     broken = await create_field(client, tenant, "broken", type="number")
-    await create_mapping(client, tenant, name, "name")
-    await create_mapping(client, tenant, broken, "abs(nested.n)")
+    await create_mapping(client, tenant, name, "data.employee.name")
+    await create_mapping(client, tenant, broken, "abs(data.employee.nested.n)")
     await ok(await sync(client, tenant, ROWS))
     records = (await ok(await values(client, tenant)))["records"]
     assert [(r["values"], {k: e["code"] for k, e in r["errors"].items()}) for r in records] == [
@@ -966,7 +994,7 @@ async def test_a_mapping_failing_at_evaluation_is_a_per_field_error(client, tena
 async def test_a_value_that_is_not_an_option_is_unknown_option(client, tenant):
     colors = await create_field(client, tenant, "colors", type="multiselect",
                                 options=[{"value": "red"}])
-    await create_mapping(client, tenant, colors, "colors")
+    await create_mapping(client, tenant, colors, "data.employee.colors")
     await ok(await sync(client, tenant, ROWS[:1]))
     [record] = (await ok(await values(client, tenant)))["records"]
     assert record["errors"]["colors"]["code"] == "UNKNOWN_OPTION"
@@ -974,8 +1002,9 @@ async def test_a_value_that_is_not_an_option_is_unknown_option(client, tenant):
 
 async def test_values_use_the_effective_mapping_of_the_connector(client, tenant):
     name = await create_field(client, tenant, "name")
-    await create_mapping(client, tenant, name, "name")
-    await create_mapping(client, tenant, name, "nested.n", connector_token=tenant.connector_token)
+    await create_mapping(client, tenant, name, "data.employee.name")
+    await create_mapping(client, tenant, name, "data.employee.nested.n",
+                         connector_token=tenant.connector_token)
     await ok(await sync(client, tenant, ROWS[:1]))
     [record] = (await ok(await values(client, tenant)))["records"]
     assert record["values"] == {"name": "7"}
@@ -998,7 +1027,7 @@ async def test_values_of_an_unknown_connector_are_404(client, tenant):
 
 async def test_values_always_answer_valid_json(client, tenant):
     score = await create_field(client, tenant, "score", type="number")
-    await create_mapping(client, tenant, score, "to_number(score)")
+    await create_mapping(client, tenant, score, "to_number(data.employee.score)")
     await ok(await sync(client, tenant, [{"remote_id": "nan", "data": {"score": "NaN"}}]))
     response = await values(client, tenant)
     assert response.status == 200
@@ -1085,7 +1114,7 @@ async def test_a_sync_of_a_new_connector_shows_in_its_raw_data(client, tenant):
     await ok(response)
     raw = await raw_data(client, tenant, connector_token=lever["connector_token"],
                          category="ATS", model="candidate")
-    assert await ok(raw) == {"cand": 1}
+    assert await ok(raw) == {"data": {"candidate": {"cand": 1}}}
 
 
 
@@ -1094,7 +1123,7 @@ async def test_integers_beyond_64_bits_keep_every_digit(client, tenant):
     inline = await ok(await preview(client, tenant, "id", raw_data={"id": big}))
     assert inline["resolved_value"] == big
     await ok(await sync(client, tenant, [{"remote_id": "big", "data": {"id": big}}]))
-    synced = await ok(await preview(client, tenant, "id",
+    synced = await ok(await preview(client, tenant, "data.employee.id",
                                     connector_token=tenant.connector_token))
     assert synced["resolved_value"] == big
     raw = await client.get("/api/v1/custom-fields/raw-data", headers=tenant.headers,

@@ -1,8 +1,10 @@
 """Sync ingest: upstream rows for a connector and model, latest wins.
 
 The rows are data, not configuration: they are upserted beside the log in the same
-transaction as the `ConnectorSynced` event that records counts and a digest. The
-bounds (records per call, bytes per record) are this command's rules.
+transaction as the `ConnectorSynced` event that records counts and a digest. A row is
+stored as it was sent (its keys in their order); digests are over canonical JSON, so
+a row sent again with its keys in another order is unchanged. The bounds (records per
+call, bytes per record) are this command's rules.
 """
 
 import hashlib
@@ -16,6 +18,7 @@ from service import rules
 from service.commands.base import Command, Context, Limits, Tx
 from service.commands.streams import connector_stream
 from service.errors import RecordTooLarge, TooManyRecords
+from service.jsontext import dumps as as_sent
 
 Row = dict[str, Any]
 
@@ -53,10 +56,11 @@ class SyncRecords(Command[Row]):
         digest_all = hashlib.sha256()
         latest: dict[str, tuple[str, str, int]] = {}
         for ord_, record in enumerate(self.records):
-            text = canonical_json(record["data"])
+            canonical = canonical_json(record["data"])
             digest_all.update(canonical_json([record["remote_id"], record["data"]]).encode())
             latest.pop(record["remote_id"], None)
-            latest[record["remote_id"]] = (text, hashlib.sha256(text.encode()).hexdigest(), ord_)
+            latest[record["remote_id"]] = (as_sent(record["data"]),
+                                           hashlib.sha256(canonical.encode()).hexdigest(), ord_)
         existing = tx.state.synced_digests(connector["id"], self.category, self.model,
                                            list(latest))
         inserted = sum(1 for r in latest if r not in existing)

@@ -101,6 +101,7 @@ async def resolved_values(request: web.Request) -> web.Response:
     return json_response({
         "connector_token": connector["token"], "integration_slug": connector["integration_slug"],
         "category": params["category"], "model": params["model"],
-        "records": values.resolve_records(context(request).expressions, rows, records),
+        "records": values.resolve_records(context(request).expressions, params["model"], rows,
+                                          records),
         "next_cursor": cursor,
     })
