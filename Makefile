@@ -1,29 +1,41 @@
 # The two commands: `make run` serves the demo organization, `make test` runs the suite.
-# Both create .venv from scratch when it is missing.
-PYTHON ?= python3
-VENV   ?= .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-stamp
+# Both create .venv from scratch when it is missing. `make run` installs the runtime
+# dependencies only; `make test`, `make lint` and `make bench` install the `test` extra
+# as well. Each kind of install has its stamp, redone when pyproject.toml changes; the
+# test install includes the runtime one, so it renews both stamps (`make run` after
+# `make test` installs nothing).
+PYTHON     ?= python3
+VENV       ?= .venv
+PY         := $(VENV)/bin/python
+RUN_STAMP  := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
 
 .PHONY: run test lint bench clean
+.DELETE_ON_ERROR:
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP) $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(PY) -m service serve --demo
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m pytest
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(PY) -m ruff check events projections service tests bench
 	$(PY) -m mypy
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) -m bench.run
 
 clean:

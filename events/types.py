@@ -112,17 +112,18 @@ class ConnectorCreated(Event):
     token: str
 
 
-@event_type("ConnectorSynced")
+@event_type("ConnectorSynced", version=2)
 @dataclass(frozen=True, slots=True)
 class ConnectorSynced(Event):
     connector_id: str
     category: str
     model: str
-    received: int
+    received: int  # distinct remote ids: inserted + updated + unchanged
     inserted: int
     updated: int
     unchanged: int
     digest: str  # sha256 over the canonical JSON of the records, in request order
+    duplicates: int = 0  # records of the call folded into a later one with their remote id
 
 
 # --- fields and options (stream field:<id>) ----------------------------------------------

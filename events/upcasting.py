@@ -41,6 +41,15 @@ def field_created_v1_to_v2(data: Data) -> Data:
     return data
 
 
+@upcaster("ConnectorSynced", 1)
+def connector_synced_v1_to_v2(data: Data) -> Data:
+    """Version 1 counted every record received, a remote id given twice included."""
+    distinct = data["inserted"] + data["updated"] + data["unchanged"]
+    data["duplicates"] = data["received"] - distinct
+    data["received"] = distinct
+    return data
+
+
 # Until these versions the projector computed the uniqueness keys itself, with
 # str.casefold(); the upcasters reproduce exactly what it stored then.
 

@@ -2,8 +2,11 @@
 
 A line costs a dict and an orjson dump; lines are written together every half second
 (and when 512 are waiting, and on shutdown), so a busy server does not pay a write and
-a logging record per request. It is on when the `custom_fields.access` logger is enabled
-for INFO (as `custom-fields serve` sets it up), so `logging` configuration still decides.
+a logging record per request. It is on when the `access_log` setting is (the default;
+`CUSTOM_FIELDS_ACCESS_LOG=false` turns it off) and the `custom_fields.access` logger is
+enabled for INFO, so `logging` configuration still decides: `custom-fields serve` sets
+that logger to INFO whatever the service's log level, unless it was given a level of
+its own before (as `bench.serve` does to price the lines).
 """
 
 import logging
@@ -16,8 +19,9 @@ LOGGER = logging.getLogger("custom_fields.access")
 
 
 class AccessLog:
-    def __init__(self, stream: TextIO | None = None, batch: int = 512) -> None:
-        self.enabled = LOGGER.isEnabledFor(logging.INFO)
+    def __init__(self, stream: TextIO | None = None, batch: int = 512, *,
+                 enabled: bool = True) -> None:
+        self.enabled = enabled and LOGGER.isEnabledFor(logging.INFO)
         self._stream = stream
         self._batch = batch
         self._lines: list[bytes] = []

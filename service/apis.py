@@ -19,6 +19,7 @@ from service.handlers import (
     v1_fields,
     v1_lookup,
     v1_mappings,
+    v1_options,
 )
 from service.middlewares import api_problems, rate_limit_middleware
 from service.routing import BEARER, PERSONS, PUBLIC, Api, Operation
@@ -28,7 +29,8 @@ OPS = Api("", PUBLIC, [ops.routes])
 # Order matters: fixed paths such as /custom-fields/raw-data come before the
 # /custom-fields/{field_id} pattern that would otherwise match them.
 V1 = Api("/api/v1", BEARER, [openapi.routes, v1_lookup.routes, audit.routes, v1_data.routes,
-                             v1_mappings.routes, v1_connectors.routes, v1_fields.routes])
+                             v1_mappings.routes, v1_connectors.routes, v1_fields.routes,
+                             v1_options.routes])
 PERSONS_API = Api("/custom-fields", PERSONS, [persons.routes])
 OPERATIONS: list[Operation] = [op for api in (OPS, V1, PERSONS_API) for op in api.operations()]
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 from service import apis
+from service.accesslog import LOGGER as ACCESS_LOGGER
 from service.accesslog import AccessLog
 from service.appkeys import (
     access_log_key,
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[settings_key] = settings
     app[context_key] = Context.from_settings(settings)
     app[metrics_key] = Metrics()
-    app[access_log_key] = AccessLog()
+    app[access_log_key] = AccessLog(enabled=settings.access_log)
     app[request_ids_key] = request_ids()
     app[query_cache_key] = LRU(2048)
     app[rate_limiter_key] = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
@@ -107,6 +108,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
     return app
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Log lines go to stderr; JSON access lines too, through `AccessLog`."""
+def configure_logging(level: int | str = logging.INFO) -> None:
+    """Log lines at `level` and above (a number or a name: "WARNING") go to stderr. JSON
+    access lines go there too, through `AccessLog`, which writes them when the
+    `custom_fields.access` logger is enabled for INFO: that logger is set to INFO here
+    (the `access_log` setting, not the log level, switches them), unless it was given
+    a level of its own before."""
     logging.basicConfig(level=level, format="%(message)s")
+    if ACCESS_LOGGER.level == logging.NOTSET:
+        ACCESS_LOGGER.setLevel(logging.INFO)

@@ -15,7 +15,12 @@ from service.errors import BadRequest, Forbidden, Unauthorized
 from service.ids import hash_key
 from service.principal import Principal
 
+# RFC 6750: no key is a bare challenge; a key that is not valid (unknown, revoked, not
+# ASCII) says so with error="invalid_token"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="custom-fields"'}
+INVALID_TOKEN = {"WWW-Authenticate": 'Bearer realm="custom-fields", error="invalid_token", '
+                                     'error_description="the API key is not valid or has '
+                                     'been revoked"'}
 
 
 def principal(request: web.Request) -> Principal:
@@ -29,7 +34,8 @@ async def authenticate(request: web.Request) -> Principal:
         raise Unauthorized("an API key is required: Authorization: Bearer <key>",
                            headers=CHALLENGE)
     if not key.strip().isascii():
-        raise Unauthorized("the API key is not valid or has been revoked", headers=CHALLENGE)
+        raise Unauthorized("the API key is not valid or has been revoked",
+                           headers=INVALID_TOKEN)
     key_hash = hash_key(key.strip())
     state = request.app
     queries = state[backend_key].queries
@@ -42,7 +48,8 @@ async def authenticate(request: web.Request) -> Principal:
 
     found = await state[read_cache_key].get(("api-key", key_hash), lookup)
     if found is None or not hmac.compare_digest(found[0], key_hash):
-        raise Unauthorized("the API key is not valid or has been revoked", headers=CHALLENGE)
+        raise Unauthorized("the API key is not valid or has been revoked",
+                           headers=INVALID_TOKEN)
     return found[1]
 
 

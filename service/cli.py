@@ -1,16 +1,21 @@
 """The `custom-fields` command line (DESIGN section 8).
 
-Every command prints JSON on stdout (logs and errors go to stderr) and exits non-zero
-on failure. Tenancy commands are events written through the same event store and
-commands as the API; maintenance (rebuild, verify, replay, events, backup) goes through
-the backend's maintenance interface.
+Every command prints JSON on stdout (logs and errors go to stderr). Exit status: 0 ok,
+1 failed or bad input (a domain refusal, a database error, a bad value or setting,
+a database file that does not exist for a command that only reads or maintains it),
+2 usage (argparse's own errors). Tenancy commands are events written through the same
+event store and commands as the API, and create the database on first use; maintenance
+(rebuild, verify, replay, events, backup) goes through the backend's maintenance
+interface, on an existing database only. `serve` is `service.serving`.
 """
 
 import argparse
 import asyncio
 import json
+import os
 import re
 import sys
+import textwrap
 from datetime import datetime
 from typing import Any
 
@@ -27,11 +32,18 @@ from service.commands.tenancy import (
     RevokeKey,
 )
 from service.errors import DomainError, OrganizationNotFound
-from service.settings import Settings
+from service.serving import CannotServe, check_listen_address, serve
+from service.settings import DEFAULT_DB, SettingError, Settings
+
+EXIT_CODES = """exit status:
+  0  ok
+  1  failed or bad input: a refusal (unknown organization, duplicate slug, ...), a
+     database error, a bad value or setting, a database that does not exist
+  2  usage: an unknown command or option, a missing or malformed argument"""
 
 
 class CommandFailed(Exception):
-    pass
+    """Bad input the CLI itself refuses: one line on stderr, exit 1."""
 
 
 def _print(value: Any) -> None:
@@ -50,7 +62,13 @@ def _write(settings: Settings, command: Command[dict]) -> dict:
 
 
 def _maintenance(settings: Settings) -> Maintenance:
-    return make_backend(settings).maintenance()
+    """The maintenance interface of an existing database (never creates one: a
+    misspelled path is an error, not an empty database that verifies)."""
+    backend = make_backend(settings)
+    if not os.path.exists(settings.db):
+        raise CommandFailed(f"no database at {settings.db} (give --db PATH or set "
+                            "CUSTOM_FIELDS_DB)")
+    return backend.maintenance()
 
 
 def _org_id(maintenance: Maintenance, slug: str | None) -> str | None:
@@ -138,101 +156,130 @@ def cmd_backup(args, settings):
 
 
 def cmd_serve(args, settings):
-    from aiohttp import web  # the HTTP stack is imported only to serve
+    check_listen_address(settings, host_flag=args.host is not None,
+                         port_flag=args.port is not None)
+    from service.app import configure_logging  # the HTTP stack is imported only to serve
 
-    from service.app import configure_logging, create_app
-    from service.appkeys import backend_key, context_key
-    from service.demo import banner, ensure_demo
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings, demo=args.demo))
 
-    configure_logging()
-    app = create_app(settings)
-    if args.demo:
-        async def demo_ctx(app: web.Application):
-            credentials = await ensure_demo(app[backend_key], app[context_key], settings.db)
-            print(banner(credentials, settings.host, settings.port), flush=True)
-            yield
-        app.cleanup_ctx.append(demo_ctx)
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None,
-                print=lambda *_: None if args.demo else print(
-                    f"Serving on http://{settings.host}:{settings.port}", file=sys.stderr))
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                     argparse.RawDescriptionHelpFormatter):
+    """Defaults in every option's help (except where there is none to show), and the
+    epilog as written."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or "(default" in (
+                action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _parser(sub, name: str, help: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".",
+                          formatter_class=_HelpFormatter, epilog=EXIT_CODES)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="custom-fields", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="SQLite file (default: $CUSTOM_FIELDS_DB, else "
-                                     "var/custom-fields.db)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    defaults = Settings()
+    parser = argparse.ArgumentParser(
+        prog="custom-fields", formatter_class=_HelpFormatter, epilog=EXIT_CODES,
+        description="The Custom Fields Service's command line: tenancy, maintenance of the\n"
+                    "event log, and the HTTP server. Prints JSON on stdout; logs and errors\n"
+                    "go to stderr. Settings are CUSTOM_FIELDS_<NAME> environment variables\n"
+                    "(docs/OPERATIONS.md lists them).")
+    parser.add_argument("--db", help="the SQLite file (default: $CUSTOM_FIELDS_DB, else "
+                                     f"{DEFAULT_DB})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    org = sub.add_parser("org", help="organizations").add_subparsers(dest="action", required=True)
-    p = org.add_parser("create", help="create an organization")
-    p.add_argument("--slug", required=True)
-    p.add_argument("--name", required=True)
+    org = _parser(sub, "org", "organizations").add_subparsers(
+        dest="action", required=True)
+    p = _parser(org, "create", "create an organization")
+    p.add_argument("--slug", required=True, help="its URL name, unique")
+    p.add_argument("--name", required=True, help="its display name")
     p.set_defaults(fn=cmd_org_create)
 
-    key = sub.add_parser("key", help="API keys").add_subparsers(dest="action", required=True)
-    p = key.add_parser("create", help="issue a key (shown once)")
-    p.add_argument("--org", required=True)
+    key = _parser(sub, "key", "API keys").add_subparsers(dest="action", required=True)
+    p = _parser(key, "create", "issue a key (shown once)")
+    p.add_argument("--org", required=True, help="the organization's slug")
     p.set_defaults(fn=cmd_key_create)
-    p = key.add_parser("revoke", help="revoke a key")
-    p.add_argument("key_id")
+    p = _parser(key, "revoke", "revoke a key")
+    p.add_argument("key_id", help="the id `key create` printed")
     p.set_defaults(fn=cmd_key_revoke)
 
-    integration = sub.add_parser("integration", help="integrations").add_subparsers(
+    integration = _parser(sub, "integration", "integrations").add_subparsers(
         dest="action", required=True)
-    p = integration.add_parser("enable", help="enable integrations for an organization")
-    p.add_argument("--org", required=True)
-    p.add_argument("slugs", nargs="+")
+    p = _parser(integration, "enable", "enable integrations for an organization")
+    p.add_argument("--org", required=True, help="the organization's slug")
+    p.add_argument("slugs", nargs="+", help="integration slugs (workday, hubspot, ...)")
     p.set_defaults(fn=cmd_integration_enable)
 
-    connector = sub.add_parser("connector", help="connectors").add_subparsers(
+    connector = _parser(sub, "connector", "connectors").add_subparsers(
         dest="action", required=True)
-    p = connector.add_parser("create", help="create a connector (prints its token)")
-    p.add_argument("--org", required=True)
-    p.add_argument("--integration", required=True)
-    p.add_argument("--name")
+    p = _parser(connector, "create", "create a connector (prints its token)")
+    p.add_argument("--org", required=True, help="the organization's slug")
+    p.add_argument("--integration", required=True, help="an enabled integration's slug")
+    p.add_argument("--name", help="its display name, 1-200 characters, not blank "
+                                  "(default: '<Integration> connector')")
     p.set_defaults(fn=cmd_connector_create)
 
-    p = sub.add_parser("serve", help="serve the HTTP API")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
+    p = _parser(sub, "serve", "serve the HTTP API until SIGINT or SIGTERM")
+    p.add_argument("--host", help="the address to listen on (default: $CUSTOM_FIELDS_HOST, "
+                                  f"else {defaults.host})")
+    p.add_argument("--port", type=int, help="the port, 1-65535 (default: "
+                                            f"$CUSTOM_FIELDS_PORT, else {defaults.port})")
     p.add_argument("--demo", action="store_true",
-                   help="create (or reuse) the demo organization and print its key")
+                   help="create (or reuse) the demo organization and print its key "
+                        "(default: off)")
     p.set_defaults(fn=cmd_serve)
 
-    sub.add_parser("rebuild", help="replay the log into fresh projections and swap them in"
-                   ).set_defaults(fn=cmd_rebuild)
-    sub.add_parser("verify", help="check the hash chain and the projection checksum"
-                   ).set_defaults(fn=cmd_verify)
-    p = sub.add_parser("replay", help="the state at a point in the log")
-    p.add_argument("--until", required=True, help="a sequence number or an ISO time")
-    p.add_argument("--org", help="only this organization's state")
+    _parser(sub, "rebuild", "replay the log into fresh projections and swap them in"
+            ).set_defaults(fn=cmd_rebuild)
+    _parser(sub, "verify", "check the hash chain and the projection checksum"
+            ).set_defaults(fn=cmd_verify)
+    p = _parser(sub, "replay", "the state at a point in the log")
+    p.add_argument("--until", required=True, help="a sequence number or an ISO time "
+                                                  "(without an offset: UTC)")
+    p.add_argument("--org", help="only this organization's state (default: every "
+                                 "organization)")
     p.set_defaults(fn=cmd_replay)
-    p = sub.add_parser("backup", help="copy the database while it is in use, then verify it")
-    p.add_argument("--to", required=True, help="the new file to write")
+    p = _parser(sub, "backup", "copy the database while it is in use, then verify it")
+    p.add_argument("--to", required=True, help="the new file to write (never overwritten)")
     p.set_defaults(fn=cmd_backup)
-    p = sub.add_parser("events", help="the log as JSON lines")
-    p.add_argument("--org")
-    p.add_argument("--after", type=int, default=0)
+    p = _parser(sub, "events", "the log as JSON lines")
+    p.add_argument("--org", help="only this organization's events (default: all)")
+    p.add_argument("--after", type=int, default=0, help="only events after this sequence "
+                                                        "number")
     p.set_defaults(fn=cmd_events)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    settings = Settings.from_env(db=args.db, host=getattr(args, "host", None),
-                                 port=getattr(args, "port", None))
+    args = build_parser().parse_args(argv)  # usage errors: exit 2, by argparse
     try:
+        settings = Settings.from_env(db=args.db, host=getattr(args, "host", None),
+                                     port=getattr(args, "port", None))
         args.fn(args, settings)
     except DomainError as exc:
-        print(f"custom-fields: {exc.detail}", file=sys.stderr)
-        return 1
-    except CommandFailed as exc:
-        print(f"custom-fields: {exc}", file=sys.stderr)
-        return 2
+        return _fail(exc.detail)
+    except (CommandFailed, SettingError, CannotServe) as exc:
+        return _fail(str(exc))
     except EventStoreError as exc:
-        print(f"custom-fields: database error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(f"database error: {exc}")
     except BrokenPipeError:  # stdout closed early (`custom-fields events | head`)
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a directory that cannot be made, a file that cannot be read
+        return _fail(str(exc))
+    except KeyboardInterrupt:  # SIGINT before serving began, or during another command
+        return _fail("interrupted")
     return 0
+
+
+def _fail(message: str) -> int:
+    print(f"custom-fields: {message}", file=sys.stderr)
+    return 1

@@ -53,7 +53,8 @@ async def ensure_demo(backend: Backend, ctx: Context, db_path: str) -> dict:
 
 
 def banner(credentials: dict, host: str, port: int) -> str:
-    base = f"http://{host}:{port}"
+    """What `serve --demo` prints once it listens on `host`:`port`."""
+    base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     return "\n".join([
         "Custom Fields Service: demo organization ready",
         f"  organization     {credentials['organization']}",

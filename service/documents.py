@@ -19,7 +19,14 @@ from projections import ReadModel
 from service import rules
 from service.commands import Context
 from service.commands.mappings import check_expression
-from service.errors import ExpressionRefused, NoRawData
+from service.errors import (
+    ExpressionRefused,
+    FieldNotFound,
+    NoRawData,
+    SyncedRowNotFound,
+    ValidationFailed,
+)
+from service.fieldtypes import ValueMismatch, field_type
 from service.jmes import ExpressionError, value_type
 
 CONNECTOR_SYNC, INTEGRATION_SAMPLE, INLINE = "connector_sync", "integration_sample", "inline"
@@ -55,18 +62,28 @@ class RawDocument:
 
 async def raw_document(queries: ReadModel, ctx: Context, org_id: str, category: str,
                        model: str, connector_token: str | None,
-                       integration_slug: str | None) -> RawDocument:
+                       integration_slug: str | None, remote_id: str | None = None
+                       ) -> RawDocument:
+    """The document of the connector's latest synced row (or of the row `remote_id`,
+    which must exist), else of the integration's sample."""
     rules.require_model(ctx.catalogue, category, model)
     if connector_token:
         connector = rules.require_connector(
             await queries.connector_by_token(org_id, connector_token))
-        row = await queries.latest_synced_record(connector["id"], category, model)
+        rules.require_same_integration(connector, integration_slug)
+        if remote_id is not None:
+            row = await queries.synced_record(connector["id"], category, model, remote_id)
+            if row is None:
+                raise SyncedRowNotFound(remote_id, category, model)
+        else:
+            row = await queries.latest_synced_record(connector["id"], category, model)
         if row is not None:
             return RawDocument(CONNECTOR_SYNC,
                                stored_text=stored_document_text(model, row["data"]))
         integration_slug = connector["integration_slug"]
     assert integration_slug is not None, "the schema asks for a connector or an integration"
-    rules.require_enabled(await queries.enabled_integrations(org_id), integration_slug)
+    rules.require_enabled(ctx.catalogue, await queries.enabled_integrations(org_id),
+                          integration_slug)
     rules.require_serves(ctx.catalogue, integration_slug, category, field="category")
     sample = ctx.catalogue.sample(integration_slug, model)
     if sample is None:
@@ -81,14 +98,38 @@ async def inline_document(ctx: Context, category: str, model: str, document: Any
 
 
 async def preview(ctx: Context, json_path: str,
-                  document: Callable[[], Awaitable[RawDocument]]) -> dict[str, Any]:
+                  document: Callable[[], Awaitable[RawDocument]],
+                  field: dict[str, Any] | None = None) -> dict[str, Any]:
     """The expression's value on the document, as the preview endpoint shows it; the
-    expression is checked before the document is read."""
+    expression is checked before the document is read. With a field, the value is also
+    checked against the field's type, as values are: `type_check`."""
     check_expression(ctx, json_path)
     raw = await document()
     try:
         value = ctx.expressions.evaluate(json_path, raw.value)
     except ExpressionError as exc:
         raise ExpressionRefused(exc.code, exc.detail) from None
-    return {"json_path": json_path, "resolved_value": value,
-            "resolved_value_type": value_type(value), "raw_data_source": raw.source}
+    result = {"json_path": json_path, "resolved_value": value,
+              "resolved_value_type": value_type(value), "raw_data_source": raw.source}
+    if field is not None:
+        check = field_type(field["type"]).checker(field["options"])
+        try:
+            result["type_check"] = {"ok": True, "code": None, "value": check(value)}
+        except ValueMismatch as exc:
+            result["type_check"] = {"ok": False, "code": exc.code, "value": None,
+                                    "detail": exc.detail}
+    return result
+
+
+async def field_for_preview(queries: ReadModel, org_id: str, field_id: str, category: str,
+                            model: str) -> dict[str, Any]:
+    """The caller's field a preview checks its value against, of the previewed model."""
+    found = await queries.field(org_id, field_id)
+    if found is None:
+        raise FieldNotFound(field_id)
+    if (found["category"], found["model"]) != (category, model):
+        raise ValidationFailed(
+            f"the field is on {found['category']}/{found['model']}, the preview on "
+            f"{category}/{model}", errors={"custom_field_id": [
+                f"a field of {category}/{model}"]})
+    return found

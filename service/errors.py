@@ -1,9 +1,10 @@
 """Errors of the service, by name: raised by commands, rules and handlers, rendered in
 one place (`service.problems` for HTTP, the CLI's error line for the command line).
 
-Each class carries its HTTP status and its problem `code` (DESIGN section 6); the named
-domain errors also build their own detail from the facts they are given, so the same
-refusal reads the same from every front-end.
+Each class carries its HTTP status and its problem `code` (DESIGN section 6; the title
+comes from the status, `service.problems`); the named domain errors also build their
+own detail from the facts they are given, so the same refusal reads the same from every
+front-end.
 """
 
 from typing import Any
@@ -12,7 +13,6 @@ from typing import Any
 class DomainError(Exception):
     status = 400
     code = "BAD_REQUEST"
-    title = "Bad request"
 
     def __init__(self, detail: str, *, code: str | None = None,
                  errors: dict[str, Any] | None = None,
@@ -34,55 +34,54 @@ class BadRequest(DomainError):
 class ValidationFailed(DomainError):
     status = 422
     code = "VALIDATION_ERROR"
-    title = "Validation failed"
 
 
 class Unauthorized(DomainError):
     status = 401
     code = "UNAUTHORIZED"
-    title = "Unauthorized"
 
 
 class Forbidden(DomainError):
     status = 403
     code = "FORBIDDEN"
-    title = "Forbidden"
 
 
 class NotFound(DomainError):
     status = 404
     code = "NOT_FOUND"
-    title = "Not found"
+
+
+class MethodNotAllowed(DomainError):
+    status = 405
+    code = "METHOD_NOT_ALLOWED"
+
+    def __init__(self, detail: str, *, allow: list[str]) -> None:
+        super().__init__(detail, headers={"Allow": ", ".join(allow)})
 
 
 class Conflict(DomainError):
     status = 409
     code = "CONFLICT"
-    title = "Conflict"
 
 
 class PreconditionFailed(DomainError):
     status = 412
     code = "PRECONDITION_FAILED"
-    title = "Precondition failed"
 
 
 class PayloadTooLarge(DomainError):
     status = 413
     code = "PAYLOAD_TOO_LARGE"
-    title = "Payload too large"
 
 
 class TooManyRequests(DomainError):
     status = 429
     code = "RATE_LIMITED"
-    title = "Too many requests"
 
 
 class Unavailable(DomainError):
     status = 503
     code = "STORAGE_UNAVAILABLE"
-    title = "Service unavailable"
 
 
 # --- the catalogue ---------------------------------------------------------------------------
@@ -103,12 +102,24 @@ class UnknownModel(ValidationFailed):
                          errors={"model": [f"one of {', '.join(known)}"]})
 
 
-class UnknownIntegration(NotFound):
+class UnknownIntegration(ValidationFailed):
     code = "UNKNOWN_INTEGRATION"
 
     def __init__(self, slugs: list[str], known: list[str]) -> None:
-        super().__init__(f"unknown integration(s): {', '.join(slugs)}; known: "
-                         f"{', '.join(sorted(known))}")
+        choices = ", ".join(sorted(known))
+        super().__init__(f"unknown integration(s): {', '.join(slugs)}; known: {choices}",
+                         errors={"integration_slug": [f"one of {choices}"]})
+
+
+class ConnectorIntegrationMismatch(ValidationFailed):
+    code = "CONNECTOR_INTEGRATION_MISMATCH"
+
+    def __init__(self, connector_integration: str, given: str) -> None:
+        super().__init__(
+            f"the connector belongs to {connector_integration!r}, not {given!r}: give "
+            "connector_token or integration_slug, or the connector's own integration",
+            errors={"integration_slug": [f"the connector's integration is "
+                                         f"{connector_integration}"]})
 
 
 class IntegrationNotEnabled(ValidationFailed):
@@ -127,6 +138,14 @@ class IntegrationCategoryMismatch(ValidationFailed):
     def __init__(self, integration_slug: str, category: str, field: str) -> None:
         super().__init__(f"integration {integration_slug!r} does not serve category "
                          f"{category}", errors={field: [f"does not serve {category}"]})
+
+
+class SyncedRowNotFound(NotFound):
+    code = "RECORD_NOT_FOUND"
+
+    def __init__(self, remote_id: str, category: str, model: str) -> None:
+        super().__init__(f"the connector has synced no {category}/{model} row with remote_id "
+                         f"{remote_id!r}")
 
 
 class NoRawData(NotFound):
@@ -204,9 +223,9 @@ class DuplicateOption(Conflict):
 class InvalidOptionOrder(ValidationFailed):
     code = "INVALID_OPTION_ORDER"
 
-    def __init__(self) -> None:
-        super().__init__("optionIds must list every option of the field exactly once",
-                         errors={"optionIds": ["every option id exactly once"]})
+    def __init__(self, attribute: str) -> None:
+        super().__init__(f"{attribute} must list every option of the field exactly once",
+                         errors={attribute: ["every option id exactly once"]})
 
 
 class MappingNotFound(NotFound):

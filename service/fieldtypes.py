@@ -8,6 +8,7 @@ here and registering it.
 
 import math
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from service.keys import option_key
@@ -73,7 +74,28 @@ class Multiselect(FieldType):
         return lambda value: _as_options(value, index)
 
 
-REGISTRY: dict[str, FieldType] = {t.name: t for t in (Text(), Number(), Multiselect())}
+class Boolean(FieldType):
+    name = "boolean"
+    safe_changes = ("text",)
+    safe_change_note = "boolean -> text"
+
+    def checker(self, options: list[dict[str, Any]]) -> Checker:
+        return _as_boolean
+
+
+class Date(FieldType):
+    """A calendar date, held as `YYYY-MM-DD`."""
+
+    name = "date"
+    safe_changes = ("text",)
+    safe_change_note = "date -> text"
+
+    def checker(self, options: list[dict[str, Any]]) -> Checker:
+        return _as_date
+
+
+REGISTRY: dict[str, FieldType] = {t.name: t for t in (Text(), Number(), Multiselect(),
+                                                       Boolean(), Date())}
 TYPE_NAMES: tuple[str, ...] = tuple(REGISTRY)
 DEFAULT_TYPE = "text"
 
@@ -119,6 +141,42 @@ def _as_text(value: Any) -> str | None:
     if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
         return repr(value)
     raise ValueMismatch("TYPE_MISMATCH", "an object or array is not text")
+
+
+_BOOLEANS = {"true": True, "false": False}
+
+
+def _as_boolean(value: Any) -> bool | None:
+    """true/false, the strings "true"/"false" in any case, and 1/0."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+        return _BOOLEANS[value.strip().lower()]
+    if isinstance(value, int) and value in (0, 1):
+        return value == 1
+    raise ValueMismatch("TYPE_MISMATCH", f"{value!r} is not a boolean (true, false, 1 or 0)")
+
+
+def _as_date(value: Any) -> str | None:
+    """An ISO 8601 date as is; a full ISO datetime reduced to its UTC date (one without
+    an offset is taken as UTC); anything else is a mismatch."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)
+            return moment.date().isoformat()
+    raise ValueMismatch("TYPE_MISMATCH", f"{value!r} is not an ISO 8601 date or datetime")
 
 
 def _as_options(value: Any, index: dict[str, str]) -> list[str] | None:

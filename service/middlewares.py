@@ -108,12 +108,12 @@ def problem_for(exc: Exception, request: web.Request) -> web.StreamResponse:
     """The problem+json answer to a failure; an unexpected one is logged, never shown. A
     non-error HTTP exception (a redirect) is raised again."""
     if isinstance(exc, DomainError):
-        return problem_response(exc.status, exc.code, exc.detail, title=exc.title,
-                                errors=exc.errors, headers=exc.headers)
+        return problem_response(exc.status, exc.code, exc.detail, errors=exc.errors,
+                                headers=exc.headers)
     if isinstance(exc, ValidationError):
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        messages = exc.messages if isinstance(exc.messages, dict) else {"body": exc.messages}
         return problem_response(422, "VALIDATION_ERROR", "the request is not valid",
-                                title="Validation failed", errors=messages)
+                                errors=messages)
     if isinstance(exc, ConcurrencyConflict):
         return problem_response(409, "CONCURRENT_MODIFICATION",
                                 "the resource was changed by another request; retry")

@@ -41,11 +41,15 @@ def v1_field(field: dict[str, Any], mappings: list[dict[str, Any]] | None = None
     return body
 
 
-def persons_option(option: dict[str, Any]) -> dict[str, Any]:
+def option_answer(option: dict[str, Any]) -> dict[str, Any]:
+    """An option as a write about it answers, in both dialects: its colour only when set."""
     body = {"id": option["id"], "value": option["value"]}
     if option.get("color"):
         body["color"] = option["color"]
     return body
+
+
+persons_option = option_answer
 
 
 def persons_field(field: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from service.catalogue import Catalogue
 from service.errors import (
+    ConnectorIntegrationMismatch,
     ConnectorNotFound,
     IntegrationCategoryMismatch,
     IntegrationNotEnabled,
@@ -39,10 +40,29 @@ def require_integrations(catalogue: Catalogue, slugs: Collection[str]) -> None:
         raise UnknownIntegration(unknown, list(catalogue.integrations))
 
 
-def require_enabled(enabled: Collection[str], integration_slug: str) -> None:
-    """The organization (whose enabled integrations are given) may use the integration."""
+def require_enabled(catalogue: Catalogue, enabled: Collection[str],
+                    integration_slug: str) -> None:
+    """The integration exists, and the organization (whose enabled integrations are
+    given) may use it."""
+    require_integrations(catalogue, [integration_slug])
     if integration_slug not in enabled:
         raise IntegrationNotEnabled(integration_slug)
+
+
+def require_same_integration(connector: dict[str, Any], integration_slug: str | None) -> None:
+    """A request naming both a connector and an integration names the connector's own."""
+    if integration_slug is not None and integration_slug != connector["integration_slug"]:
+        raise ConnectorIntegrationMismatch(connector["integration_slug"], integration_slug)
+
+
+def require_filter(catalogue: Catalogue, category: str | None, model: str | None) -> None:
+    """A list filter names a known category and a model of it (of any category when the
+    filter has none)."""
+    require_category(catalogue, category)
+    if model is not None:
+        known = sorted({m.slug for m in catalogue.models(category)})
+        if model not in known:
+            raise UnknownModel(category or "any category", model, known)
 
 
 def require_serves(catalogue: Catalogue, integration_slug: str, category: str, *,

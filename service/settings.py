@@ -1,14 +1,24 @@
 """Settings: every bound and knob of the service, with its default, in one place.
 
 Each can be set by an environment variable `CUSTOM_FIELDS_<NAME>` (upper case), which
-`Settings.from_env` reads; tests build `Settings(...)` directly.
+`Settings.from_env` reads and parses by the setting's type (an integer, a number, a
+boolean: true/false, 1/0, yes/no in any case), refusing a value it cannot take with a
+`SettingError` that names the variable; tests build `Settings(...)` directly.
 """
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 DEFAULT_DB = "var/custom-fields.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+class SettingError(ValueError):
+    """A setting's value that cannot be used; the message names where it came from."""
 
 
 @dataclass(frozen=True)
@@ -16,6 +26,8 @@ class Settings:
     db: str = DEFAULT_DB
     host: str = "127.0.0.1"
     port: int = 8080
+    log_level: str = "INFO"            # DEBUG, INFO, WARNING, ERROR or CRITICAL
+    access_log: bool = True            # the JSON access lines (INFO) on stderr
     synchronous: str = "FULL"          # SQLite durability: FULL survives power loss
     max_body_bytes: int = 1_048_576    # request body
     max_json_depth: int = 32           # nesting of any JSON request body
@@ -33,16 +45,49 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
+        """The settings of the environment; keyword arguments that are not None win.
+        Raises `SettingError` for a variable whose value cannot be used."""
         values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = os.environ.get(f"CUSTOM_FIELDS_{f.name.upper()}")
+            variable = f"CUSTOM_FIELDS_{f.name.upper()}"
+            raw = os.environ.get(variable)
             if raw is not None:
-                default: Any = f.default
-                values[f.name] = type(default)(raw)
-        if "CUSTOM_FIELDS_DB" in os.environ:
-            values["db"] = os.environ["CUSTOM_FIELDS_DB"]
+                values[f.name] = parse(f.name, f.default, raw, variable)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
+
+
+def parse(name: str, default: Any, raw: str, source: str) -> Any:
+    """The value of setting `name` (typed like its `default`) written as `raw` in
+    `source` (the variable's name, for the message)."""
+    text = raw.strip()
+    if isinstance(default, bool):  # before int: bool is an int
+        if text.lower() in TRUE:
+            return True
+        if text.lower() in FALSE:
+            return False
+        raise SettingError(f"{source} must be true or false (1/0, yes/no), not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(text)
+        except ValueError:
+            raise SettingError(f"{source} must be an integer, not {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise SettingError(f"{source} must be a number, not {raw!r}")
+        return number
+    choices = {"log_level": LOG_LEVELS, "synchronous": SYNCHRONOUS}.get(name)
+    if choices is not None:
+        if text.upper() not in choices:
+            raise SettingError(f"{source} must be one of {', '.join(choices)}, not {raw!r}")
+        return text.upper()
+    if not raw:
+        raise SettingError(f"{source} is set but empty")
+    return raw

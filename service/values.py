@@ -5,6 +5,7 @@ field's type. A failure is reported per field, never per request."""
 from typing import Any
 
 from events.canonical import loads
+from service.errors import ValidationFailed
 from service.fieldtypes import Checker, ValueMismatch, field_type
 from service.jmes import Compiled, ExpressionCache, ExpressionError, evaluate
 
@@ -36,6 +37,20 @@ def configuration(connector: Row, category: str, model: str, rows: list[Row]) ->
             "category": category, "model": model, "fields": fields}
 
 
+def only_fields(rows: list[Row], field_ids: list[str], category: str, model: str
+                ) -> list[Row]:
+    """The configuration rows of these fields, each of which must be of the model."""
+    by_id = {row["id"]: row for row in rows}
+    unknown = [f for f in dict.fromkeys(field_ids) if f not in by_id]
+    if unknown:
+        raise ValidationFailed(
+            f"not a field of {category}/{model} of yours: {', '.join(unknown)}",
+            errors={"custom_field_id": [f"not a field of {category}/{model}: {f}"
+                                        for f in unknown]})
+    wanted = set(field_ids)
+    return [row for row in rows if row["id"] in wanted]
+
+
 def compile_mapping(expressions: ExpressionCache, json_path: str | None
                     ) -> Compiled | ExpressionError | None:
     """The compiled effective mapping (once per request), its compile error, or None."""
@@ -62,20 +77,27 @@ def resolve(compiled: Compiled | ExpressionError | None, check: Checker,
 
 def resolve_records(expressions: ExpressionCache, model: str, rows: list[Row],
                     records: list[Row]) -> list[Row]:
-    """Each synced record with every field's value and the errors by field name,
-    evaluated on the record's document (`{"data": {model: record}}`); each mapping is
-    compiled and each type checker built once for the whole page."""
-    plan = [(row["name"], compile_mapping(expressions, effective(row)[0]),
-             field_type(row["type"]).checker(row["options"])) for row in rows]
+    """Each synced record with every field's value, evaluated on the record's document
+    (`{"data": {model: record}}`): `values` and `errors` by field name, and `fields`, one
+    entry per field with its id and the source of its effective mapping (null: unmapped),
+    so a rename breaks no client and "unmapped" differs from "mapped, null". Each mapping
+    is compiled and each type checker built once for the whole page."""
+    plan = []
+    for row in rows:
+        json_path, source, _ = effective(row)
+        plan.append((row["id"], row["name"], source, compile_mapping(expressions, json_path),
+                     field_type(row["type"]).checker(row["options"])))
     body = []
     for record in records:
         document = {"data": {model: loads(record["data"])}}
-        resolved, errors = {}, {}
-        for name, compiled, check in plan:
+        resolved, errors, entries = {}, {}, []
+        for field_id, name, source, compiled, check in plan:
             value, error = resolve(compiled, check, document)
             resolved[name] = value
             if error is not None:
                 errors[name] = error
+            entries.append({"custom_field_id": field_id, "name": name, "value": value,
+                            "source": source, "error": error})
         body.append({"remote_id": record["remote_id"], "synced_at": record["synced_at"],
-                     "values": resolved, "errors": errors})
+                     "values": resolved, "errors": errors, "fields": entries})
     return body

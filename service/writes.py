@@ -120,3 +120,9 @@ def if_match(request: web.Request) -> str | None:
 
 def etag(tag: int | str) -> dict[str, str]:
     return {"ETag": f'"{tag}"'}
+
+
+def created(request: web.Request, key: str) -> dict[str, str]:
+    """The `Location` of what a POST to a collection made: the collection's path and the
+    new resource's key (its id; a connector's token)."""
+    return {"Location": f"{request.path}/{key}"}

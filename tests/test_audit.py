@@ -291,6 +291,15 @@ async def test_every_event_records_its_key_source_request_id_and_idempotency_key
                {"optionIds": [won, lead]})
     await call("second", "DELETE", P + "/{field_id}/options/{option_id}",
                f"{P}/{pid}/options/{won}", status=204)
+    await call("first", "PATCH", F + "/{field_id}", f"{F}/{pid}", {"description": "v1"})
+    v1_won = (await call("second", "POST", F + "/{field_id}/options", f"{F}/{pid}/options",
+                         {"value": "Won again"}, 201))["id"]
+    await call("first", "PATCH", F + "/{field_id}/options/{option_id}",
+               f"{F}/{pid}/options/{v1_won}", {"color": "#00FF00"})
+    await call("second", "PUT", F + "/{field_id}/options/order", f"{F}/{pid}/options/order",
+               {"option_ids": [v1_won, lead]})
+    await call("first", "DELETE", F + "/{field_id}/options/{option_id}",
+               f"{F}/{pid}/options/{v1_won}")
     await call("first", "DELETE", P + "/{field_id}", f"{P}/{pid}", status=204)
     await call("second", "DELETE", F + "/{field_id}", f"{F}/{state['field']}")
 

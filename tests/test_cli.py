@@ -165,18 +165,25 @@ BAD_INPUT = [
     ["connector", "create", "--org", "acme", "--integration", "greenhouse"],  # not enabled
     ["org", "create", "--slug", "acme", "--name", "Acme again"],
     ["key", "revoke", "no-such-key-id"],
+    # a connector's name is refused as the API refuses it (and blank is refused too)
+    ["connector", "create", "--org", "acme", "--integration", "workday", "--name", ""],
+    ["connector", "create", "--org", "acme", "--integration", "workday", "--name", "   "],
+    ["connector", "create", "--org", "acme", "--integration", "workday", "--name", "n" * 201],
 ]
 
 
-def test_bad_input_fails_on_stderr_with_a_nonzero_exit_and_writes_nothing(boot):
+def test_bad_input_fails_on_stderr_with_exit_1_and_writes_nothing(boot):
     before = _ok(run(boot.db, "events")).lines
 
     failures = run_side_by_side(boot.db, BAD_INPUT)
 
     for result in failures:
-        assert result.returncode != 0, result.args
+        assert result.returncode == 1, result.args  # was != 0; bad input is 1, never 2
         assert result.stdout == "", result.args
         assert result.stderr.startswith("custom-fields: "), (result.args, result.stderr)
+        assert len(result.stderr.splitlines()) == 1, (result.args, result.stderr)
+        if result.args[:2] == ("connector", "create") and "--name" in result.args:
+            assert "connector name is 1-200 characters" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr, result.args
     after = _ok(run(boot.db, "events")).lines
     assert after == before
@@ -235,7 +242,7 @@ def test_replay_until_an_iso_time_gives_the_state_at_that_time(boot):
 
 def test_replay_until_garbage_fails_cleanly(boot):
     result = run(boot.db, "replay", "--until", "yesterday-ish")
-    assert result.returncode != 0
+    assert result.returncode == 1  # bad input: 1 (it was 2, which now means usage only)
     assert result.stdout == ""
     assert "--until" in result.stderr
     assert "Traceback" not in result.stderr
@@ -243,7 +250,7 @@ def test_replay_until_garbage_fails_cleanly(boot):
 
 def test_replay_until_a_unicode_digit_fails_cleanly(boot, capsys):
     code = cli.main(["--db", boot.db, "replay", "--until", "¹"])
-    assert code != 0
+    assert code == 1
     assert "--until" in capsys.readouterr().err
 
 
@@ -270,4 +277,101 @@ def test_backup_writes_a_verified_copy_and_never_overwrites(boot, tmp_path):
             SqliteHarness(boot.db).backend().maintenance() as original:
         assert copy.checksum() == original.checksum()
     again = run(boot.db, "backup", "--to", target)
-    assert again.returncode != 0 and "exists" in again.stderr
+    assert again.returncode == 1 and "exists" in again.stderr
+
+
+# --- exit codes, usage and help ----------------------------------------------------------
+
+USAGE_ERRORS = [
+    ["no-such-command"],
+    ["replay"],                          # --until is required
+    ["events", "--after", "ten"],        # not an integer
+    ["serve", "--port", "http"],
+    ["org", "create", "--slug", "x"],    # --name is required
+]
+
+
+def test_usage_errors_exit_2_and_nothing_else_does(boot):
+    for result in run_side_by_side(boot.db, USAGE_ERRORS):
+        assert result.returncode == 2, (result.args, result.stderr)
+        assert result.stdout == ""
+        assert "usage: custom-fields" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+HELP = [["--help"], ["serve", "--help"], ["events", "--help"], ["connector", "create", "--help"],
+        ["replay", "--help"], ["backup", "--help"]]
+
+
+def test_help_says_the_exit_codes_and_the_defaults_and_names_no_outside_document(boot):
+    helps = {" ".join(r.args): r for r in run_side_by_side(boot.db, HELP)}
+    for text, result in helps.items():
+        assert result.returncode == 0, (text, result.stderr)
+        out = result.stdout
+        assert "exit status:" in out, text
+        assert "0  ok" in out and "1  failed or bad input" in out and "2  usage" in out, text
+        assert "DESIGN" not in out, text
+        for document in (word.strip("().,") for word in out.split() if ".md" in word):
+            assert os.path.exists(os.path.join(ROOT, document)), (text, document)
+    assert "(default: $CUSTOM_FIELDS_DB, else var/custom-fields.db)" in " ".join(
+        helps["--help"].stdout.split())
+    serve = " ".join(helps["serve --help"].stdout.split())
+    assert "else 127.0.0.1)" in serve and "else 8080)" in serve
+    assert "(default: 0)" in helps["events --help"].stdout
+
+
+# --- the database must exist for commands that only read or maintain it ------------------
+
+MAINTENANCE = [["verify"], ["events"], ["replay", "--until", "1"], ["rebuild"],
+               ["backup", "--to", "BACKUP"]]
+
+
+def test_maintenance_on_a_database_that_does_not_exist_fails_and_creates_nothing(tmp_path):
+    missing = tmp_path / "no" / "such" / "dir" / "custom-fields.db"
+    backup = tmp_path / "backup.db"
+    commands = [[str(backup) if a == "BACKUP" else a for a in args] for args in MAINTENANCE]
+    for result in run_side_by_side(str(missing), commands):
+        assert result.returncode == 1, (result.args, result.stderr)
+        assert result.stdout == "", result.args
+        assert result.stderr == f"custom-fields: no database at {missing} (give --db PATH " \
+                                "or set CUSTOM_FIELDS_DB)\n", (result.args, result.stderr)
+    assert not (tmp_path / "no").exists()
+    assert not backup.exists()
+    misspelled = tmp_path / "custom-feilds.db"
+    assert run(str(misspelled), "verify").returncode == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_commands_create_the_database_on_first_use(tmp_path):
+    db = tmp_path / "new" / "dir" / "custom-fields.db"
+    _ok(run(str(db), "org", "create", "--slug", "first", "--name", "First"))
+    assert db.exists()
+    assert _ok(run(str(db), "verify")).json["ok"] is True
+
+
+# --- settings from the environment -------------------------------------------------------
+
+BAD_SETTINGS = {
+    "CUSTOM_FIELDS_MAX_PAGE_SIZE": (
+        "lots", "CUSTOM_FIELDS_MAX_PAGE_SIZE must be an integer, not 'lots'"),
+    "CUSTOM_FIELDS_RATE_LIMIT_PER_SECOND": (
+        "fast", "CUSTOM_FIELDS_RATE_LIMIT_PER_SECOND must be a number, not 'fast'"),
+    "CUSTOM_FIELDS_ACCESS_LOG": (
+        "maybe", "CUSTOM_FIELDS_ACCESS_LOG must be true or false (1/0, yes/no), not 'maybe'"),
+    "CUSTOM_FIELDS_LOG_LEVEL": (
+        "chatty", "CUSTOM_FIELDS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, "
+                  "CRITICAL, not 'chatty'"),
+    "CUSTOM_FIELDS_SYNCHRONOUS": (
+        "sometimes", "CUSTOM_FIELDS_SYNCHRONOUS must be one of OFF, NORMAL, FULL, EXTRA, "
+                     "not 'sometimes'"),
+}
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable_and_exit_1(boot):
+    processes = {variable: _spawn(boot.db, ["events"], env={variable: value})
+                 for variable, (value, _) in BAD_SETTINGS.items()}
+    for variable, process in processes.items():
+        result = _collect(process, ["events", variable])
+        assert result.returncode == 1, (variable, result.stderr)
+        assert result.stdout == ""
+        assert result.stderr == f"custom-fields: {BAD_SETTINGS[variable][1]}\n"

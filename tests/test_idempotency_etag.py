@@ -194,9 +194,46 @@ async def case_option_delete(client, tenant) -> Case:
     return Pair(Call("DELETE", first), Call("DELETE", second))
 
 
+async def case_v1_patch(client, tenant) -> Pair:
+    path = f"{F}/{await hris_field(client, tenant, 'patched')}"
+    return Pair(Call("PATCH", path, {"description": "one"}),
+                Call("PATCH", path, {"description": "two"}))
+
+
+async def case_v1_option_add(client, tenant) -> Pair:
+    path = f"{F}/{(await stage(client, tenant))['id']}/options"
+    return Pair(Call("POST", path, {"value": "Churned"}), Call("POST", path, {"value": "Paused"}))
+
+
+async def case_v1_option_order(client, tenant) -> Pair:
+    field = await stage(client, tenant)
+    ids = [o["id"] for o in field["options"]]
+    path = f"{F}/{field['id']}/options/order"
+    return Pair(Call("PUT", path, {"option_ids": ids[::-1]}),
+                Call("PUT", path, {"option_ids": [ids[1], ids[0], ids[2]]}))
+
+
+async def case_v1_option_patch(client, tenant) -> Pair:
+    field = await stage(client, tenant)
+    path = f"{F}/{field['id']}/options/{field['options'][0]['id']}"
+    return Pair(Call("PATCH", path, {"value": "Prospect"}),
+                Call("PATCH", path, {"value": "Lead 2"}))
+
+
+async def case_v1_option_delete(client, tenant) -> Pair:
+    field = await stage(client, tenant)
+    first, second = (f"{F}/{field['id']}/options/{o['id']}" for o in field["options"][:2])
+    return Pair(Call("DELETE", first), Call("DELETE", second))
+
+
 CASES: dict[tuple[str, str], Callable[..., Awaitable[Pair]]] = {
     ("POST", F): case_v1_create,
     ("DELETE", F + "/{field_id}"): case_v1_delete,
+    ("PATCH", F + "/{field_id}"): case_v1_patch,
+    ("POST", F + "/{field_id}/options"): case_v1_option_add,
+    ("PUT", F + "/{field_id}/options/order"): case_v1_option_order,
+    ("PATCH", F + "/{field_id}/options/{option_id}"): case_v1_option_patch,
+    ("DELETE", F + "/{field_id}/options/{option_id}"): case_v1_option_delete,
     ("POST", F + "/mapping"): case_mapping_create,
     ("PATCH", F + "/mapping/{mapping_id}"): case_mapping_patch,
     ("DELETE", F + "/mapping/{mapping_id}"): case_mapping_delete,

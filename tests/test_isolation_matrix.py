@@ -185,6 +185,17 @@ REQUESTS: dict[tuple[str, str], Callable[[World, Tenant], Request]] = {
     ("GET", F): lambda w, c: Request(F, params={"limit": "200"}),
     ("GET", F + "/{field_id}"): lambda w, c: Request(f"{F}/{w.hris_field}"),
     ("DELETE", F + "/{field_id}"): lambda w, c: Request(f"{F}/{w.hris_field}"),
+    ("PATCH", F + "/{field_id}"): lambda w, c: Request(
+        f"{F}/{w.hris_field}", json={"description": "changed"}),
+    # the v1 option routes, on the first organization's (CRM, person) multiselect
+    ("POST", F + "/{field_id}/options"): lambda w, c: Request(
+        f"{F}/{w.person_field}/options", json={"value": "Copper"}),
+    ("PUT", F + "/{field_id}/options/order"): lambda w, c: Request(
+        f"{F}/{w.person_field}/options/order", json={"option_ids": w.option_ids[::-1]}),
+    ("PATCH", F + "/{field_id}/options/{option_id}"): lambda w, c: Request(
+        f"{F}/{w.person_field}/options/{w.option_id}", json={"color": "#00FF00"}),
+    ("DELETE", F + "/{field_id}/options/{option_id}"): lambda w, c: Request(
+        f"{F}/{w.person_field}/options/{w.option_id}"),
     ("GET", P): lambda w, c: Request(P),
     ("POST", P): lambda w, c: Request(
         P, json={"name": PERSON_FIELD_NAME if c is w.other else "New Field"}),

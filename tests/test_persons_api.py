@@ -160,7 +160,7 @@ async def test_duplicate_name_case_insensitive(client, tenant, other_tenant):
     ({"name": "x" * 129}, "name"),
     ({"name": 5}, "name"),
     ({"name": None}, "name"),
-    ({"name": "A", "type": "date"}, "type"),
+    ({"name": "A", "type": "currency"}, "type"),
     ({"name": "A", "type": "text", "options": [{"value": "x"}]}, "options"),
     ({"name": "A", "type": "number", "options": [{"value": "x"}]}, "options"),
     ({"name": "A", "numberFormat": {"format": "EUR"}}, "numberFormat"),
@@ -225,7 +225,7 @@ async def test_list_type_filter_and_validation(client, tenant):
     assert body == {"customFields": [tags]}
     _, body = await get(client, tenant, "/custom-fields?type=number")
     assert [f["id"] for f in body["customFields"]] == [salary["id"]]
-    resp, body = await get(client, tenant, "/custom-fields?type=date")
+    resp, body = await get(client, tenant, "/custom-fields?type=currency")
     is_problem(resp, body, 422, "VALIDATION_ERROR")
     assert "type" in body["errors"]
 
@@ -402,7 +402,7 @@ async def test_patch_field_validation_and_conflicts(client, tenant):
     field = await create(client, tenant, {"name": "Notes"})
     path = f"/custom-fields/{field['id']}"
     for bad, key in (({"name": ""}, "name"), ({"name": "x" * 129}, "name"),
-                     ({"type": "date"}, "type"), ({"options": []}, "options"),
+                     ({"type": "currency"}, "type"), ({"options": []}, "options"),
                      ({"numberFormat": {"format": "XYZ"}}, "numberFormat"),
                      ({"numberFormat": {"format": "EUR"}}, "numberFormat")):
         resp, body = await patch(client, tenant, path, bad)

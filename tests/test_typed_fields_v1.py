@@ -66,12 +66,12 @@ async def test_v1_typed_create_and_read(client, tenant):
         ("Python", None, 0), ("Go", "#00ADD8", 1)]
     resp = await client.get("/api/v1/custom-fields?type=multiselect", headers=tenant.headers)
     assert [f["id"] for f in (await resp.json())["custom_fields"]] == [multi_id]
-    resp = await client.get("/api/v1/custom-fields?type=date", headers=tenant.headers)
+    resp = await client.get("/api/v1/custom-fields?type=currency", headers=tenant.headers)
     is_problem(resp, await resp.json(), 422, "VALIDATION_ERROR")
 
 
 @pytest.mark.parametrize("extra,key", [
-    ({"type": "date"}, "type"),
+    ({"type": "currency"}, "type"),
     ({"options": [{"value": "a"}]}, "options"),
     ({"type": "number", "options": [{"value": "a"}]}, "options"),
     ({"number_format": {"format": "EUR"}}, "number_format"),

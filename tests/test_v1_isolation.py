@@ -35,6 +35,8 @@ class World:
     tenants: dict[str, Any]
     fields: dict[str, str] = field(default_factory=dict)        # caller -> a mapped field
     spare_fields: dict[str, str] = field(default_factory=dict)  # caller -> an unmapped field
+    choices: dict[str, str] = field(default_factory=dict)       # caller -> a multiselect
+    options: dict[str, list[str]] = field(default_factory=dict)  # caller -> its options
     mappings: dict[str, str] = field(default_factory=dict)      # caller -> a mapping
     tokens: dict[str, str] = field(default_factory=dict)        # caller -> a connector token
     owner_ids: set[str] = field(default_factory=set)  # every id and token of the owner
@@ -74,6 +76,14 @@ def owner_field(world, caller):
     return f"/api/v1/custom-fields/{world.fields[OWNER]}"
 
 
+def owner_options(world, caller):
+    return f"/api/v1/custom-fields/{world.choices[OWNER]}/options"
+
+
+def owner_option(world, caller):
+    return f"{owner_options(world, caller)}/{world.options[OWNER][0]}"
+
+
 def owner_mapping(world, caller):
     return f"/api/v1/custom-fields/mapping/{world.mappings[OWNER]}"
 
@@ -111,6 +121,20 @@ SAMPLES: dict[tuple[str, str], list[Sample]] = {
         Sample(get(owner_field), owned=True)],
     ("DELETE", "/api/v1/custom-fields/{field_id}"): [
         Sample(send("DELETE", owner_field), owned=True)],
+    ("PATCH", "/api/v1/custom-fields/{field_id}"): [
+        Sample(send("PATCH", owner_field, lambda w, c: {"description": "globex edit"}),
+               owned=True)],
+    ("POST", "/api/v1/custom-fields/{field_id}/options"): [
+        Sample(send("POST", owner_options, lambda w, c: {"value": "globex option"}),
+               owned=True)],
+    ("PUT", "/api/v1/custom-fields/{field_id}/options/order"): [
+        Sample(send("PUT", lambda w, c: owner_options(w, c) + "/order",
+                    lambda w, c: {"option_ids": w.options[OWNER][::-1]}), owned=True)],
+    ("PATCH", "/api/v1/custom-fields/{field_id}/options/{option_id}"): [
+        Sample(send("PATCH", owner_option, lambda w, c: {"value": "globex renamed"}),
+               owned=True)],
+    ("DELETE", "/api/v1/custom-fields/{field_id}/options/{option_id}"): [
+        Sample(send("DELETE", owner_option), owned=True)],
     ("GET", "/api/v1/custom-fields/{field_id}/history"): [
         Sample(get(lambda w, c: owner_field(w, c) + "/history"), owned=True)],
     ("POST", "/api/v1/custom-fields/mapping"): [
@@ -200,6 +224,14 @@ async def populate(client, world: World, caller: str, prefix: str) -> None:
     own_mapping = (await post("/api/v1/custom-fields/mapping", {
         "custom_field_id": field_id, "connector_token": tenant.connector_token,
         "json_path": f"{prefix}.connector"}))["id"]
+    choice = await post("/api/v1/custom-fields", {
+        "name": f"{prefix}_choice", "category": "HRIS", "model": "employee",
+        "type": "multiselect", "options": [{"value": f"{prefix} one"},
+                                           {"value": f"{prefix} two"}]})
+    world.choices[caller] = choice["id"]
+    world.options[caller] = (await ok(await client.get(
+        f"/api/v1/custom-fields/{choice['id']}", headers=headers)))["options"]
+    world.options[caller] = [o["id"] for o in world.options[caller]]
     connector = await post("/api/v1/connectors", {"integration_slug": "hubspot",
                                                   "name": f"{prefix} connector"})
     await post(f"/api/v1/connectors/{tenant.connector_token}/sync", {
@@ -210,7 +242,8 @@ async def populate(client, world: World, caller: str, prefix: str) -> None:
     if caller == OWNER:
         world.owner_ids |= {tenant.id, tenant.connector_id, tenant.connector_token, field_id,
                             spare_id, mapping_id, own_mapping, connector["id"],
-                            connector["connector_token"]}
+                            connector["connector_token"], choice["id"],
+                            *world.options[caller]}
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ MAPPING_KEYS = {"id", "custom_field_id", "scope", "integration_slug", "connector
 CONNECTOR_CREATED_KEYS = {"id", "connector_token", "integration_slug", "name", "created_at"}
 VALUES_KEYS = {"connector_token", "integration_slug", "category", "model", "records",
                "next_cursor"}
-VALUES_RECORD_KEYS = {"remote_id", "synced_at", "values", "errors"}
+VALUES_RECORD_KEYS = {"remote_id", "synced_at", "values", "errors", "fields"}
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
 
 
@@ -471,10 +471,12 @@ async def test_the_same_integration_maps_different_fields(client, tenant):
 async def test_a_mapping_to_an_integration_not_enabled_is_integration_not_enabled(client, app):
     solo = await make_tenant(app, "solo", integrations=["workday"])
     field_id = await create_field(client, solo)
-    for slug in ("bamboohr", "no-such-integration"):
+    # an integration the catalogue has not is one code everywhere: UNKNOWN_INTEGRATION
+    for slug, code in (("bamboohr", "INTEGRATION_NOT_ENABLED"),
+                       ("no-such-integration", "UNKNOWN_INTEGRATION")):
         body = await problem(await post_mapping(client, solo, custom_field_id=field_id,
                                                 integration_slug=slug, json_path="a"),
-                             422, "INTEGRATION_NOT_ENABLED")
+                             422, code)
         assert "integration_slug" in body["errors"]
 
 

@@ -136,12 +136,25 @@ class SqliteReadModel:
             " WHERE connector_id = ? AND category = ? AND model = ?"
             " ORDER BY seq DESC, ord DESC LIMIT 1", (connector_id, category, model))
 
+    async def synced_record(self, connector_id: str, category: str, model: str,
+                            remote_id: str) -> Row | None:
+        return await self._first(
+            "SELECT remote_id, data, synced_at FROM synced_records"
+            " WHERE connector_id = ? AND category = ? AND model = ? AND remote_id = ?",
+            (connector_id, category, model, remote_id))
+
     async def synced_records(self, connector_id: str, category: str, model: str,
-                             after: str | None, limit: int) -> list[Row]:
+                             after: str | None, limit: int,
+                             remote_ids: list[str] | None = None) -> list[Row]:
+        """A page by remote id; only the rows `remote_ids` names when it is given."""
+        only, params = "", [connector_id, category, model, after or ""]
+        if remote_ids:
+            only = f" AND remote_id IN ({','.join('?' * len(remote_ids))})"
+            params += remote_ids
         return await self._readers.dicts(
             "SELECT remote_id, data, synced_at FROM synced_records"
             " WHERE connector_id = ? AND category = ? AND model = ? AND remote_id > ?"
-            " ORDER BY remote_id LIMIT ?", (connector_id, category, model, after or "", limit))
+            f"{only} ORDER BY remote_id LIMIT ?", [*params, limit])
 
     async def idempotency_record(self, org_id: str, key: str, since: str) -> Row | None:
         return await self._first(IDEMPOTENCY_LOOKUP, (org_id, key, since))

@@ -44,13 +44,6 @@ def load_field(tx: Tx, org_id: str, field_id: str, scope: Scope = None) -> Row:
     return found
 
 
-def field_version(tx: Tx, field_id: str, if_match: str | None) -> int:
-    """The version to append at, once the client's If-Match holds."""
-    version = tx.stream_version(field_stream(field_id))
-    rules.require_precondition(if_match, version)
-    return version
-
-
 def field_tag(version: int, mappings: list[tuple[str, int]]) -> str:
     """The v1 ETag of a field, which the v1 API shows with its mappings: the field's
     stream version, plus a digest of its mappings' (id, version) when it has any."""
@@ -58,6 +51,30 @@ def field_tag(version: int, mappings: list[tuple[str, int]]) -> str:
         return str(version)
     digest = hashlib.sha256(canonical_json(sorted(mappings)).encode()).hexdigest()[:12]
     return f"{version}.{digest}"
+
+
+def mapping_versions(tx: Tx, field_id: str) -> list[tuple[str, int]]:
+    return [(m, tx.stream_version(mapping_stream(m)))
+            for m in tx.state.mapping_ids_of_field(field_id)]
+
+
+def current_tag(tx: Tx, field_id: str, covers_mappings: bool) -> str:
+    """The field's ETag as this transaction leaves it: its version (the persons API), or
+    the v1 tag that also covers its mappings."""
+    version = tx.stream_version(field_stream(field_id))
+    return field_tag(version, mapping_versions(tx, field_id)) if covers_mappings \
+        else str(version)
+
+
+def field_version(tx: Tx, field_id: str, if_match: str | None,
+                  covers_mappings: bool = False) -> int:
+    """The version to append at, once the client's If-Match holds (compared with the
+    tag of the dialect that read it)."""
+    version = tx.stream_version(field_stream(field_id))
+    if if_match is not None:
+        rules.require_precondition(if_match, field_tag(version, mapping_versions(tx, field_id))
+                                   if covers_mappings else version)
+    return version
 
 
 def field_snapshot(tx: Tx, org_id: str, field_id: str) -> Row:
@@ -128,17 +145,22 @@ class CreateField(Command[Row]):
 
 @dataclass(frozen=True)
 class UpdateField(Command[Row]):
-    """Change name, description, number format or (when safe) type."""
+    """Change name, description, number format or (when safe) type.
+
+    `tag_covers_mappings`: the v1 dialect, whose ETag also covers the field's mappings;
+    `number_format_attribute`: how the dialect names the number format in its bodies."""
 
     org_id: str
     field_id: str
     changes: Row
     if_match: str | None = None
     scope: Scope = None
+    tag_covers_mappings: bool = False
+    number_format_attribute: str = "number_format"
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
         current = load_field(tx, self.org_id, self.field_id, self.scope)
-        version = field_version(tx, self.field_id, self.if_match)
+        version = field_version(tx, self.field_id, self.if_match, self.tag_covers_mappings)
         changes = dict(self.changes)
         old_type = fieldtypes.field_type(current["type"])
         new_type = fieldtypes.field_type(str(changes.get("type", current["type"])))
@@ -150,10 +172,9 @@ class UpdateField(Command[Row]):
             if not new_type.has_number_format and current["number_format"] is not None:
                 changes["number_format"] = None
         if changes.get("number_format") is not None and not new_type.has_number_format:
-            raise ValidationFailed(
-                "a number format is only allowed on number fields",
-                errors={"numberFormat": [fieldtypes.extras_refused(
-                    new_type.name, options=False, number_format=True)["number_format"]]})
+            why = fieldtypes.extras_refused(new_type.name, options=False,
+                                            number_format=True)["number_format"]
+            raise ValidationFailed(why, errors={self.number_format_attribute: [why]})
         key = None
         if "name" in changes:
             key = refuse_taken_name(tx, self.org_id, current["category"], current["model"],
@@ -165,7 +186,8 @@ class UpdateField(Command[Row]):
                 self.field_id, changed, previous, key if "name" in changed else None)],
                 org_id=self.org_id, metadata=meta)
             version = stored.version
-        return {"id": self.field_id, "version": version}
+        return {"id": self.field_id, "version": version,
+                "tag": current_tag(tx, self.field_id, self.tag_covers_mappings)}
 
 
 @dataclass(frozen=True)
@@ -183,14 +205,8 @@ class DeleteField(Command[Row]):
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
         load_field(tx, self.org_id, self.field_id, self.scope)
-        version = tx.stream_version(field_stream(self.field_id))
-        mappings = [(m, tx.stream_version(mapping_stream(m)))
-                    for m in tx.state.mapping_ids_of_field(self.field_id)]
-        if self.tag_covers_mappings:
-            rules.require_precondition(self.if_match, field_tag(version, mappings))
-        else:
-            rules.require_precondition(self.if_match, version)
-        for mapping_id, mapping_version in mappings:
+        version = field_version(tx, self.field_id, self.if_match, self.tag_covers_mappings)
+        for mapping_id, mapping_version in mapping_versions(tx, self.field_id):
             tx.append(mapping_stream(mapping_id), mapping_version,
                       [ev.MappingDeleted(mapping_id, self.field_id, "field_deleted")],
                       org_id=self.org_id, metadata=meta)

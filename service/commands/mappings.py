@@ -50,7 +50,7 @@ class CreateMapping(Command[Row]):
         field = load_field(tx, self.org_id, self.custom_field_id)
         connector_id = None
         if self.integration_slug is not None:
-            rules.require_enabled(tx.state.enabled_integrations(self.org_id),
+            rules.require_enabled(ctx.catalogue, tx.state.enabled_integrations(self.org_id),
                                   self.integration_slug)
             served_by, chosen_by = self.integration_slug, "integration_slug"
             taken = tx.state.has_mapping(field["id"], integration_slug=self.integration_slug)

@@ -12,7 +12,7 @@ from events import Metadata
 from events import types as ev
 from service import fieldtypes
 from service.commands.base import Command, Context, Tx
-from service.commands.fields import Scope, field_version, load_field, option_events
+from service.commands.fields import Scope, current_tag, field_version, load_field, option_events
 from service.commands.streams import field_stream
 from service.errors import DuplicateOption, InvalidOptionOrder, NotMultiselect, OptionNotFound
 from service.keys import option_key
@@ -20,11 +20,11 @@ from service.keys import option_key
 Row = dict[str, Any]
 
 
-def _options_field(tx: Tx, org_id: str, field_id: str, if_match: str | None,
-                   scope: Scope) -> int:
+def _options_field(tx: Tx, command: "OptionCommand") -> int:
     """The field's version, once it is found, has options and the If-Match holds."""
-    found = load_field(tx, org_id, field_id, scope)
-    version = field_version(tx, field_id, if_match)
+    org_id, field_id = command.org_id, command.field_id
+    found = load_field(tx, org_id, field_id, command.scope)
+    version = field_version(tx, field_id, command.if_match, command.tag_covers_mappings)
     if not fieldtypes.field_type(found["type"]).has_options:
         raise NotMultiselect(field_id, found["type"])
     return version
@@ -37,17 +37,36 @@ def _option(options: list[Row], option_id: str) -> Row:
     raise OptionNotFound(option_id)
 
 
+class OptionCommand(Command[Row]):
+    """What every option command has: its field, the If-Match, the dialect's scope and
+    whether the dialect's ETag covers the field's mappings (v1). Results carry `tag`,
+    the field's ETag once written."""
+
+    org_id: str
+    field_id: str
+    if_match: str | None
+    scope: Scope
+    tag_covers_mappings: bool
+
+    def tagged(self, tx: Tx, result: Row) -> Row:
+        """The result with the field's ETag (its version, unless the tag covers mappings)."""
+        tag = (current_tag(tx, self.field_id, True) if self.tag_covers_mappings
+               else str(result["version"]))
+        return {**result, "tag": tag}
+
+
 @dataclass(frozen=True)
-class AddOption(Command[Row]):
+class AddOption(OptionCommand):
     org_id: str
     field_id: str
     value: str
     color: str | None = None
     if_match: str | None = None
     scope: Scope = None
+    tag_covers_mappings: bool = False
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
-        version = _options_field(tx, self.org_id, self.field_id, self.if_match, self.scope)
+        version = _options_field(tx, self)
         taken = tx.state.option_id_by_value_key(self.field_id, option_key(self.value))
         last = tx.state.last_option_position(self.field_id)
         [event] = option_events(self.field_id, [{"value": self.value, "color": self.color}],
@@ -55,21 +74,22 @@ class AddOption(Command[Row]):
                                 {option_key(self.value)} if taken else set())
         [stored] = tx.append(field_stream(self.field_id), version, [event], org_id=self.org_id,
                              metadata=meta)
-        return {"id": event.option_id, "value": self.value, "color": self.color,
-                "version": stored.version}
+        return self.tagged(tx, {"id": event.option_id, "value": self.value,
+                                "color": self.color, "version": stored.version})
 
 
 @dataclass(frozen=True)
-class UpdateOption(Command[Row]):
+class UpdateOption(OptionCommand):
     org_id: str
     field_id: str
     option_id: str
     changes: Row
     if_match: str | None = None
     scope: Scope = None
+    tag_covers_mappings: bool = False
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
-        version = _options_field(tx, self.org_id, self.field_id, self.if_match, self.scope)
+        version = _options_field(tx, self)
         options = tx.state.options(self.field_id)
         option = _option(options, self.option_id)
         key = None
@@ -84,43 +104,48 @@ class UpdateOption(Command[Row]):
                 self.field_id, self.option_id, changed, {k: current[k] for k in changed},
                 key if "value" in changed else None)], org_id=self.org_id, metadata=meta)
             version = stored.version
-        return {"id": self.option_id, **current, **self.changes, "version": version}
+        return self.tagged(tx, {"id": self.option_id, **current, **self.changes,
+                                "version": version})
 
 
 @dataclass(frozen=True)
-class RemoveOption(Command[Row]):
+class RemoveOption(OptionCommand):
     org_id: str
     field_id: str
     option_id: str
     if_match: str | None = None
     scope: Scope = None
+    tag_covers_mappings: bool = False
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
-        version = _options_field(tx, self.org_id, self.field_id, self.if_match, self.scope)
+        version = _options_field(tx, self)
         _option(tx.state.options(self.field_id), self.option_id)
         [stored] = tx.append(field_stream(self.field_id), version,
                              [ev.OptionRemoved(self.field_id, self.option_id)],
                              org_id=self.org_id, metadata=meta)
-        return {"id": self.option_id, "version": stored.version}
+        return self.tagged(tx, {"id": self.option_id, "version": stored.version})
 
 
 @dataclass(frozen=True)
-class ReorderOptions(Command[Row]):
+class ReorderOptions(OptionCommand):
     org_id: str
     field_id: str
     option_ids: list[str]
     if_match: str | None = None
     scope: Scope = None
+    tag_covers_mappings: bool = False
+    option_ids_attribute: str = "option_ids"  # how the dialect names the list in its body
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
-        version = _options_field(tx, self.org_id, self.field_id, self.if_match, self.scope)
+        version = _options_field(tx, self)
         current = [o["id"] for o in tx.state.options(self.field_id)]
         if (sorted(self.option_ids) != sorted(current)
                 or len(set(self.option_ids)) != len(self.option_ids)):
-            raise InvalidOptionOrder()
+            raise InvalidOptionOrder(self.option_ids_attribute)
         if self.option_ids != current:
             [stored] = tx.append(field_stream(self.field_id), version,
                                  [ev.OptionsReordered(self.field_id, list(self.option_ids))],
                                  org_id=self.org_id, metadata=meta)
             version = stored.version
-        return {"id": self.field_id, "option_ids": list(self.option_ids), "version": version}
+        return self.tagged(tx, {"id": self.field_id, "option_ids": list(self.option_ids),
+                                "version": version})

@@ -31,7 +31,9 @@ def check_record_count(count: int, limits: Limits) -> None:
 
 @dataclass(frozen=True)
 class SyncRecords(Command[Row]):
-    """`records` are {"remote_id", "data"}; a remote id given twice: the later wins."""
+    """`records` are {"remote_id", "data"}; a remote id given twice: the later wins, and
+    the answer counts it once (`received` = inserted + updated + unchanged) and says how
+    many records it folded (`duplicates`)."""
 
     org_id: str
     connector_token: str
@@ -66,15 +68,16 @@ class SyncRecords(Command[Row]):
         inserted = sum(1 for r in latest if r not in existing)
         unchanged = sum(1 for r, (_, d, _) in latest.items() if existing.get(r) == d)
         updated = len(latest) - inserted - unchanged
+        duplicates = len(self.records) - len(latest)
         [stored] = tx.append(connector_stream(connector["id"]), None, [ev.ConnectorSynced(
-            connector["id"], self.category, self.model, len(self.records), inserted, updated,
-            unchanged, digest_all.hexdigest())], org_id=self.org_id, metadata=meta)
+            connector["id"], self.category, self.model, len(latest), inserted, updated,
+            unchanged, digest_all.hexdigest(), duplicates)], org_id=self.org_id, metadata=meta)
         tx.state.upsert_synced_records(
             {"connector_id": connector["id"], "category": self.category, "model": self.model,
              "remote_id": remote_id, "data": text, "digest": digest, "synced_at":
              stored.recorded_at, "seq": stored.seq, "ord": ord_}
             for remote_id, (text, digest, ord_) in latest.items())
         return {"connector_token": connector["token"], "category": self.category,
-                "model": self.model, "received": len(self.records), "inserted": inserted,
-                "updated": updated, "unchanged": unchanged, "digest": digest_all.hexdigest(),
-                "synced_at": stored.recorded_at}
+                "model": self.model, "received": len(latest), "inserted": inserted,
+                "updated": updated, "unchanged": unchanged, "duplicates": duplicates,
+                "digest": digest_all.hexdigest(), "synced_at": stored.recorded_at}

@@ -13,6 +13,7 @@ from service.errors import ApiKeyNotFound, DuplicateSlug, OrganizationNotFound, 
 from service.ids import hash_key, new_api_key, new_connector_token, new_id
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+CONNECTOR_NAME_MAX = 200
 Result = dict[str, Any]
 
 
@@ -101,16 +102,21 @@ class CreateConnector(Command[Result]):
 
     def check(self, ctx: Context) -> None:
         rules.require_integrations(ctx.catalogue, [self.integration_slug])
+        if self.name is not None and not 1 <= len(self.name.strip()) <= CONNECTOR_NAME_MAX:
+            raise ValidationFailed(f"a connector name is 1-{CONNECTOR_NAME_MAX} characters, "
+                                   "not blank",
+                                   errors={"name": [f"1-{CONNECTOR_NAME_MAX} characters"]})
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Result:
         org_id = self.org_id
         if org_id is None:
             assert self.org_slug is not None, "a connector needs org_id or org_slug"
             org_id = organization(tx, self.org_slug)["id"]
-        rules.require_enabled(tx.state.enabled_integrations(org_id), self.integration_slug)
+        rules.require_enabled(ctx.catalogue, tx.state.enabled_integrations(org_id),
+                              self.integration_slug)
         connector_id, token = new_id(), new_connector_token()
         integration = ctx.catalogue.integrations[self.integration_slug]
-        display = self.name or f"{integration.display_name} connector"
+        display = self.name.strip() if self.name else f"{integration.display_name} connector"
         [stored] = tx.append(connector_stream(connector_id), 0, [ev.ConnectorCreated(
             connector_id, org_id, self.integration_slug, display, token)],
             org_id=org_id, metadata=meta)

@@ -32,7 +32,7 @@ def _seq_cursor(cursor: str | None) -> int | None:
 
 
 @routes.get("/events", summary="The organization's event log", ok={200: r.EventListSchema},
-            query=EventsQuerySchema, scope=LISTING)
+            query=EventsQuerySchema, scope=LISTING, operation_id="list_events")
 async def list_events(request: web.Request) -> web.Response:
     params = query(request, events_schema)
     limit = page_limit(request, params["limit"])
@@ -52,7 +52,8 @@ async def list_events(request: web.Request) -> web.Response:
 
 
 @routes.get("/custom-fields/{field_id}/history", summary="A field's history",
-            ok={200: r.HistorySchema}, query=HistoryQuerySchema, scope=RESOURCE)
+            ok={200: r.HistorySchema}, query=HistoryQuerySchema, scope=RESOURCE,
+            operation_id="get_field_history")
 async def history(request: web.Request) -> web.Response:
     params = query(request, history_schema)
     limit = page_limit(request, params["limit"])

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aiohttp import web
-from marshmallow import EXCLUDE, Schema
+from marshmallow import RAISE, Schema, ValidationError, fields
 
 from events import Metadata
 from projections import Backend
@@ -79,7 +79,9 @@ def paginate(rows: list[Any], limit: int, key) -> tuple[list[Any], str | None]:
 
 
 def query(request: web.Request, schema: Schema) -> dict[str, Any]:
-    """Validate the query string; parameters the schema does not know are ignored.
+    """Validate the query string as bodies are: a parameter the schema does not know is a
+    422 naming it, as is one given twice that takes a single value; a parameter the
+    schema declares as a list is repeatable (`?remote_id=a&remote_id=b`).
 
     A query string validated once is remembered (the result depends on nothing else),
     so the polling clients of the read path skip the validation; a copy is handed out."""
@@ -87,6 +89,23 @@ def query(request: web.Request, schema: Schema) -> dict[str, Any]:
     key = (id(schema), request.query_string)
     loaded = cache.get(key)
     if loaded is None:
-        loaded = schema.load(dict(request.query), unknown=EXCLUDE)
+        loaded = schema.load(_parameters(request, schema), unknown=RAISE)
         cache.put(key, loaded)
     return dict(loaded)
+
+
+def _parameters(request: web.Request, schema: Schema) -> dict[str, Any]:
+    given: dict[str, Any] = {}
+    repeated: dict[str, list[str]] = {}
+    for name in request.query:
+        values = request.query.getall(name)
+        declared = schema.fields.get(name)
+        if isinstance(declared, fields.List):
+            given[name] = values
+        elif len(values) > 1:
+            repeated[name] = [f"given {len(values)} times; give it once"]
+        else:
+            given[name] = values[0]
+    if repeated:
+        raise ValidationError(repeated)
+    return given

@@ -10,20 +10,20 @@ routes = Routes("operations")
 
 
 @routes.get("/healthz", summary="Liveness", ok={200: r.HealthSchema}, scope=LISTING,
-            auth=PUBLIC)
+            auth=PUBLIC, operation_id="get_liveness")
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
 @routes.get("/readyz", summary="Readiness", ok={200: r.HealthSchema}, scope=LISTING,
-            auth=PUBLIC)
+            auth=PUBLIC, operation_id="get_readiness", problems=(503,))
 async def readyz(request: web.Request) -> web.Response:
     await request.app[backend_key].store.ping()
     return web.json_response({"status": "ready"})
 
 
 @routes.get("/metrics", summary="Prometheus metrics", ok={200: "text"}, scope=LISTING,
-            auth=PUBLIC)
+            auth=PUBLIC, operation_id="get_metrics")
 async def metrics(request: web.Request) -> web.Response:
     m = request.app[metrics_key]
     return web.Response(body=m.render(), headers={"Content-Type": m.content_type})

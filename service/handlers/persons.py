@@ -32,7 +32,7 @@ from service.schemas.persons import (
     PersonsOptionOrderSchema,
     PersonsOptionPatchSchema,
 )
-from service.writes import Answer, etag, if_match, perform
+from service.writes import Answer, created, etag, if_match, perform
 
 PERSONS_MODEL = ("CRM", "person")
 # The persons list is not paginated (the document has no cursor): one query, this bound.
@@ -70,7 +70,8 @@ def _field_id(request: web.Request) -> str:
 
 
 @routes.get("", summary="List custom fields", ok={200: r.PersonsFieldListSchema},
-            query=PersonsFieldListSchema, scope=LISTING)
+            query=PersonsFieldListSchema, scope=LISTING,
+            operation_id="persons_list_custom_fields")
 async def list_fields(request: web.Request) -> web.Response:
     params = query(request, list_schema)
     category, model = PERSONS_MODEL
@@ -81,17 +82,20 @@ async def list_fields(request: web.Request) -> web.Response:
 
 
 @routes.post("", summary="Create a custom field", ok={201: r.PersonsFieldSchema},
-             body=PersonsFieldCreateSchema, scope=CREATE)
+             body=PersonsFieldCreateSchema, scope=CREATE,
+             operation_id="persons_create_custom_field", etag=True)
 async def create_field(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
     category, model = PERSONS_MODEL
     command = CreateField(org_id=principal(request).org_id, category=category, model=model,
                           source="API", **data)
-    return await perform(request, _with_field(request, command), _field_answer(201))
+    return await perform(request, _with_field(request, command), lambda out: (
+        201, persons_field(out["field"]),
+        {**etag(out["field"]["version"]), **created(request, out["field"]["id"])}))
 
 
 @routes.get("/{field_id}", summary="Retrieve a custom field", ok={200: r.PersonsFieldSchema},
-            scope=RESOURCE)
+            scope=RESOURCE, operation_id="persons_get_custom_field", etag=True)
 async def get_field(request: web.Request) -> web.Response:
     field_id = _field_id(request)
     field = await backend(request).queries.field(principal(request).org_id, field_id)
@@ -101,15 +105,18 @@ async def get_field(request: web.Request) -> web.Response:
 
 
 @routes.patch("/{field_id}", summary="Update a custom field", ok={200: r.PersonsFieldSchema},
-              body=PersonsFieldPatchSchema, scope=RESOURCE)
+              body=PersonsFieldPatchSchema, scope=RESOURCE,
+              operation_id="persons_update_custom_field", etag=True)
 async def update_field(request: web.Request) -> web.Response:
     changes = patch_schema.load(await read_json(request))
     command = UpdateField(principal(request).org_id, _field_id(request), changes,
-                          if_match(request), scope=PERSONS_MODEL)
+                          if_match(request), scope=PERSONS_MODEL,
+                          number_format_attribute="numberFormat")
     return await perform(request, _with_field(request, command), _field_answer())
 
 
-@routes.delete("/{field_id}", summary="Delete a custom field", ok={204: None}, scope=RESOURCE)
+@routes.delete("/{field_id}", summary="Delete a custom field", ok={204: None}, scope=RESOURCE,
+               operation_id="persons_delete_custom_field")
 async def delete_field(request: web.Request) -> web.Response:
     command = DeleteField(principal(request).org_id, _field_id(request), if_match(request),
                           scope=PERSONS_MODEL)
@@ -118,26 +125,31 @@ async def delete_field(request: web.Request) -> web.Response:
 
 
 @routes.post("/{field_id}/options", summary="Create a field option",
-             ok={201: r.PersonsOptionSchema}, body=PersonsOptionCreateSchema, scope=RESOURCE)
+             ok={201: r.PersonsOptionSchema}, body=PersonsOptionCreateSchema, scope=RESOURCE,
+             operation_id="persons_create_option", etag=True, if_match=True)
 async def add_option(request: web.Request) -> web.Response:
     data = option_schema.load(await read_json(request))
     command = AddOption(principal(request).org_id, _field_id(request), data["value"],
                         data["color"], if_match(request), scope=PERSONS_MODEL)
-    return await perform(request, checked(request, command), _option_answer(201))
+    return await perform(request, checked(request, command), lambda out: (
+        201, persons_option(out), {**etag(out["version"]), **created(request, out["id"])}))
 
 
 @routes.put("/{field_id}/options/order", summary="Reorder options",
-            ok={200: r.PersonsFieldSchema}, body=PersonsOptionOrderSchema, scope=RESOURCE)
+            ok={200: r.PersonsFieldSchema}, body=PersonsOptionOrderSchema, scope=RESOURCE,
+            operation_id="persons_reorder_options", etag=True)
 async def reorder_options(request: web.Request) -> web.Response:
     data = order_schema.load(await read_json(request))
     command = ReorderOptions(principal(request).org_id, _field_id(request),
-                             data["option_ids"], if_match(request), scope=PERSONS_MODEL)
+                             data["option_ids"], if_match(request), scope=PERSONS_MODEL,
+                             option_ids_attribute="optionIds")
     return await perform(request, _with_field(request, command),
                          _field_answer())
 
 
 @routes.patch("/{field_id}/options/{option_id}", summary="Update an option",
-              ok={200: r.PersonsOptionSchema}, body=PersonsOptionPatchSchema, scope=RESOURCE)
+              ok={200: r.PersonsOptionSchema}, body=PersonsOptionPatchSchema, scope=RESOURCE,
+              operation_id="persons_update_option", etag=True)
 async def update_option(request: web.Request) -> web.Response:
     changes = option_patch_schema.load(await read_json(request))
     command = UpdateOption(principal(request).org_id, _field_id(request),
@@ -147,7 +159,7 @@ async def update_option(request: web.Request) -> web.Response:
 
 
 @routes.delete("/{field_id}/options/{option_id}", summary="Delete an option", ok={204: None},
-               scope=RESOURCE)
+               scope=RESOURCE, operation_id="persons_delete_option", etag=True)
 async def remove_option(request: web.Request) -> web.Response:
     command = RemoveOption(principal(request).org_id, _field_id(request),
                            request.match_info["option_id"], if_match(request),

@@ -21,24 +21,25 @@ from service.routing import CREATE, LISTING, RESOURCE, Routes
 from service.schemas import responses as r
 from service.schemas.common import PageSchema
 from service.schemas.v1 import ConnectorCreateSchema, SyncSchema
-from service.writes import perform
+from service.writes import created, perform
 
 routes = Routes("v1")
 create_schema, sync_schema, page_schema = ConnectorCreateSchema(), SyncSchema(), PageSchema()
 
 
 @routes.post("/connectors", summary="Create a connector", ok={201: r.ConnectorCreatedSchema},
-             body=ConnectorCreateSchema, scope=CREATE)
+             body=ConnectorCreateSchema, scope=CREATE, operation_id="create_connector")
 async def create_connector(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
     command = CreateConnector(data["integration_slug"], data["name"],
                               org_id=principal(request).org_id)
     return await perform(request, checked(request, command),
-                         lambda result: (201, result, {}))
+                         lambda result: (201, result,
+                                         created(request, result["connector_token"])))
 
 
 @routes.get("/connectors", summary="List connectors", ok={200: r.ConnectorListSchema},
-            query=PageSchema, scope=LISTING)
+            query=PageSchema, scope=LISTING, operation_id="list_connectors")
 async def list_connectors(request: web.Request) -> web.Response:
     params = query(request, page_schema)
     limit = page_limit(request, params["limit"])
@@ -50,7 +51,8 @@ async def list_connectors(request: web.Request) -> web.Response:
 
 
 @routes.post("/connectors/{connector_token}/sync", summary="Push upstream rows",
-             ok={200: r.SyncResultSchema}, body=SyncSchema, scope=RESOURCE)
+             ok={200: r.SyncResultSchema}, body=SyncSchema, scope=RESOURCE,
+             operation_id="sync_records")
 async def sync_records(request: web.Request) -> web.Response:
     body = await read_json(request)
     ctx = context(request)

@@ -32,8 +32,9 @@ connector_model_schema, values_schema = ConnectorModelQuerySchema(), ValuesQuery
 RAW_DATA_SOURCE_HEADER = "X-Raw-Data-Source"
 
 
-@routes.get("/custom-fields/raw-data", summary="The raw upstream document", ok={200: "any"},
-            query=ScopeQuerySchema, scope=RESOURCE,
+@routes.get("/custom-fields/raw-data", summary="The raw upstream document",
+            ok={200: r.RawDocumentSchema}, query=ScopeQuerySchema, scope=RESOURCE,
+            operation_id="get_raw_data",
             headers={RAW_DATA_SOURCE_HEADER: "connector_sync or integration_sample"})
 async def raw_data(request: web.Request) -> web.Response:
     params = query(request, scope_schema)
@@ -46,7 +47,8 @@ async def raw_data(request: web.Request) -> web.Response:
 
 
 @routes.post("/custom-fields/preview", summary="Evaluate a JMESPath without saving",
-             ok={200: r.PreviewResultSchema}, body=PreviewSchema, scope=RESOURCE, writes=False)
+             ok={200: r.PreviewResultSchema}, body=PreviewSchema, scope=RESOURCE, writes=False,
+             operation_id="preview_json_path")
 async def preview(request: web.Request) -> web.Response:
     data = preview_schema.load(await read_json(request))
     ctx = context(request)
@@ -57,23 +59,34 @@ async def preview(request: web.Request) -> web.Response:
                                                    data["raw_data"])
         return await documents.raw_document(
             backend(request).queries, ctx, principal(request).org_id, data["category"],
-            data["model"], data["connector_token"], data["integration_slug"])
+            data["model"], data["connector_token"], data["integration_slug"],
+            data["remote_id"])
 
-    result = await documents.preview(ctx, data["json_path"], document)
+    field = None
+    if data["custom_field_id"] is not None:
+        field = await documents.field_for_preview(
+            backend(request).queries, principal(request).org_id, data["custom_field_id"],
+            data["category"], data["model"])
+    result = await documents.preview(ctx, data["json_path"], document, field)
     return json_response({"connector_token": data["connector_token"], **result})
 
 
 async def _connector_fields(request: web.Request, params: dict) -> tuple[dict, list[dict]]:
-    rules.require_model(context(request).catalogue, params["category"], params["model"])
+    catalogue = context(request).catalogue
+    rules.require_model(catalogue, params["category"], params["model"])
     queries, org_id = backend(request).queries, principal(request).org_id
     connector = rules.require_connector(
         await queries.connector_by_token(org_id, params["connector_token"]))
+    # fields of a category the connector's integration does not serve can never be mapped
+    rules.require_serves(catalogue, connector["integration_slug"], params["category"],
+                         field="connector_token")
     rows = await queries.configuration(org_id, connector, params["category"], params["model"])
     return connector, rows
 
 
 @routes.get("/custom-fields/configuration", summary="Effective configuration of a connector",
-            ok={200: r.ConfigurationSchema}, query=ConnectorModelQuerySchema, scope=RESOURCE)
+            ok={200: r.ConfigurationSchema}, query=ConnectorModelQuerySchema, scope=RESOURCE,
+            operation_id="get_effective_configuration")
 async def configuration(request: web.Request) -> web.Response:
     params = query(request, connector_model_schema)
 
@@ -85,18 +98,22 @@ async def configuration(request: web.Request) -> web.Response:
     key = ("configuration", principal(request).org_id, params["connector_token"],
            params["category"], params["model"])
     return web.Response(body=await request.app[read_cache_key].get(key, compute),
-                        content_type="application/json")
+                        content_type="application/json", charset="utf-8")
 
 
 @routes.get("/custom-fields/values", summary="Resolved values on synced rows",
-            ok={200: r.ValuesSchema}, query=ValuesQuerySchema, scope=RESOURCE)
+            ok={200: r.ValuesSchema}, query=ValuesQuerySchema, scope=RESOURCE,
+            operation_id="list_resolved_values")
 async def resolved_values(request: web.Request) -> web.Response:
     params = query(request, values_schema)
     limit = page_limit(request, params["limit"])
     connector, rows = await _connector_fields(request, params)
+    if params["custom_field_id"]:
+        rows = values.only_fields(rows, params["custom_field_id"], params["category"],
+                                  params["model"])
     records = await backend(request).queries.synced_records(
         connector["id"], params["category"], params["model"], decode_cursor(params["cursor"]),
-        limit + 1)
+        limit + 1, remote_ids=params["remote_id"])
     records, cursor = paginate(records, limit, lambda rec: rec["remote_id"])
     return json_response({
         "connector_token": connector["token"], "integration_slug": connector["integration_slug"],

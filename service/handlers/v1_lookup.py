@@ -1,32 +1,42 @@
-"""v1 lookups: the models of a category and the integrations enabled for the caller."""
+"""v1 lookups: the models and the integrations the caller's organization can use.
+
+Both are filtered to what the organization has access to (the reference): the models
+of the categories that at least one of its enabled integrations serves, and its
+enabled integrations."""
 
 from aiohttp import web
 
 from service import rules
 from service.auth import principal
-from service.handlers.common import backend, context, json_response
+from service.handlers.common import backend, context, json_response, query
 from service.routing import LISTING, Routes
 from service.schemas import responses as r
+from service.schemas.v1 import LookupQuerySchema
 
 routes = Routes("lookups")
+lookup_schema = LookupQuerySchema()
 
 
 @routes.get("/lookup/models", summary="Models you can extend", ok={200: r.ModelsSchema},
-            scope=LISTING)
+            query=LookupQuerySchema, scope=LISTING, operation_id="list_models")
 async def lookup_models(request: web.Request) -> web.Response:
     catalogue = context(request).catalogue
-    category = request.query.get("category")
+    category = query(request, lookup_schema)["category"]
     rules.require_category(catalogue, category)
+    enabled = await backend(request).queries.enabled_integrations(principal(request).org_id)
+    served = {c for slug in enabled if slug in catalogue.integrations
+              for c in catalogue.integrations[slug].categories}
     return json_response({"models": [
         {"slug": m.slug, "display_name": m.display_name, "category": m.category}
-        for m in catalogue.models(category)]})
+        for m in catalogue.models(category) if m.category in served]})
 
 
 @routes.get("/lookup/integrations", summary="Integrations enabled for your organization",
-            ok={200: r.IntegrationsSchema}, scope=LISTING)
+            ok={200: r.IntegrationsSchema}, query=LookupQuerySchema, scope=LISTING,
+            operation_id="list_integrations")
 async def lookup_integrations(request: web.Request) -> web.Response:
     catalogue = context(request).catalogue
-    category = request.query.get("category")
+    category = query(request, lookup_schema)["category"]
     rules.require_category(catalogue, category)
     enabled = await backend(request).queries.enabled_integrations(principal(request).org_id)
     integrations = [catalogue.integrations[s] for s in enabled if s in catalogue.integrations]

@@ -11,30 +11,35 @@ from service.jsonbody import read_json
 from service.routing import RESOURCE, Routes
 from service.schemas import responses as r
 from service.schemas.v1 import MappingCreateSchema, MappingPatchSchema
-from service.writes import Answer, etag, if_match, perform
+from service.writes import Answer, created, etag, if_match, perform
 
 routes = Routes("v1")
 create_schema, patch_schema = MappingCreateSchema(), MappingPatchSchema()
 
 
-def _status(status: int, with_tag: bool = True):
+def _status(status: int, with_tag: bool = True, request: web.Request | None = None):
+    """{"id", "status": "SUCCESS"}, with the mapping's ETag, and its Location when
+    `request` (a create) is given."""
     def respond(result: dict[str, Any]) -> Answer:
-        return (status, {"id": result["id"], "status": "SUCCESS"},
-                etag(result["version"]) if with_tag else {})
+        headers = etag(result["version"]) if with_tag else {}
+        if request is not None:
+            headers.update(created(request, result["id"]))
+        return status, {"id": result["id"], "status": "SUCCESS"}, headers
     return respond
 
 
 @routes.post("/custom-fields/mapping", summary="Create a mapping", ok={201: r.StatusSchema},
-             body=MappingCreateSchema, scope=RESOURCE)
+             body=MappingCreateSchema, scope=RESOURCE, operation_id="create_mapping", etag=True)
 async def create_mapping(request: web.Request) -> web.Response:
     data = create_schema.load(await read_json(request))
     command = CreateMapping(org_id=principal(request).org_id, **data)
     return await perform(request, checked(request, command),
-                         _status(201))
+                         _status(201, request=request))
 
 
 @routes.patch("/custom-fields/mapping/{mapping_id}", summary="Change a mapping's json_path",
-              ok={200: r.StatusSchema}, body=MappingPatchSchema, scope=RESOURCE)
+              ok={200: r.StatusSchema}, body=MappingPatchSchema, scope=RESOURCE,
+              operation_id="update_mapping", etag=True)
 async def update_mapping(request: web.Request) -> web.Response:
     data = patch_schema.load(await read_json(request))
     command = UpdateMapping(principal(request).org_id, request.match_info["mapping_id"],
@@ -44,7 +49,7 @@ async def update_mapping(request: web.Request) -> web.Response:
 
 
 @routes.delete("/custom-fields/mapping/{mapping_id}", summary="Delete a mapping",
-               ok={200: r.StatusSchema}, scope=RESOURCE)
+               ok={200: r.StatusSchema}, scope=RESOURCE, operation_id="delete_mapping")
 async def delete_mapping(request: web.Request) -> web.Response:
     command = DeleteMapping(principal(request).org_id, request.match_info["mapping_id"],
                             if_match(request))

@@ -2,7 +2,8 @@
 
 Handlers build their bodies with the plain functions of `service.representations`
 (fast); these schemas describe the same shapes, and the contract tests check that
-every answer fits them.
+every answer fits them. An attribute the answer always has is `required`, even when its
+value may be null (`nullable_str`), so a generated client reads it as `str | None`.
 """
 
 from marshmallow import Schema, fields, validate
@@ -12,8 +13,13 @@ from service.schemas.common import FIELD_TYPES, NUMBER_FORMATS, SOURCES
 Str, Int, Bool = fields.String, fields.Integer, fields.Boolean
 
 
-def nullable_str():
-    return Str(allow_none=True)
+def nullable_str(**kwargs):
+    """Always present, possibly null."""
+    return Str(required=True, allow_none=True, **kwargs)
+
+
+def described(text: str, **more) -> dict:
+    return {"metadata": {"description": text, **more}}
 
 
 class ProblemSchema(Schema):
@@ -29,6 +35,14 @@ class ProblemSchema(Schema):
 class StatusSchema(Schema):
     id = Str(required=True)
     status = Str(required=True, validate=validate.OneOf(["SUCCESS"]))
+
+
+class RawDocumentSchema(Schema):
+    """The document JMESPath runs against: `{"data": {"<model>": <record>}}`."""
+
+    data = fields.Dict(keys=Str(), values=fields.Raw(), required=True, **described(
+        "One key, the model, whose value is the upstream record: the connector's latest "
+        "synced row, or the integration's sample (X-Raw-Data-Source says which)"))
 
 
 class ModelSchema(Schema):
@@ -66,7 +80,9 @@ class V1OptionSchema(Schema):
 class V1MappingSchema(Schema):
     id = Str(required=True)
     custom_field_id = Str(required=True)
-    scope = Str(required=True, validate=validate.OneOf(["organization", "connector"]))
+    scope = Str(required=True, validate=validate.OneOf(["organization", "connector"]),
+                **described("organization: for every connector of integration_slug; "
+                            "connector: for the one connector_token, over the former"))
     integration_slug = nullable_str()
     connector_token = nullable_str()
     json_path = Str(required=True)
@@ -82,8 +98,9 @@ class V1FieldSchema(Schema):
     model = Str(required=True)
     type = Str(required=True, validate=validate.OneOf(FIELD_TYPES))
     options = fields.List(fields.Nested(V1OptionSchema), required=True)
-    number_format = fields.Nested(NumberFormatOutSchema, allow_none=True)
-    source = Str(required=True, validate=validate.OneOf(SOURCES))
+    number_format = fields.Nested(NumberFormatOutSchema, required=True, allow_none=True)
+    source = Str(required=True, validate=validate.OneOf(SOURCES),
+                 **described("Where the field was made: API or DASHBOARD"))
     created_at = Str(required=True)
     updated_at = Str(required=True)
 
@@ -100,11 +117,25 @@ class V1FieldListSchema(Schema):
 class PreviewResultSchema(Schema):
     connector_token = nullable_str()
     json_path = Str(required=True)
-    resolved_value = fields.Raw(allow_none=True)
+    resolved_value = fields.Raw(required=True, allow_none=True,
+                                **described("What json_path gives on the document"))
     resolved_value_type = Str(required=True, validate=validate.OneOf(
         ["string", "number", "boolean", "object", "array", "null"]))
     raw_data_source = Str(required=True, validate=validate.OneOf(
-        ["connector_sync", "integration_sample", "inline"]))
+        ["connector_sync", "integration_sample", "inline"]), **described(
+        "connector_sync: the connector's latest synced row; integration_sample: the "
+        "integration's sample (no connector, or one not synced yet); inline: raw_data"))
+    type_check = fields.Nested("TypeCheckSchema", **described(
+        "With custom_field_id: the value checked against the field's type, as values are"))
+
+
+class TypeCheckSchema(Schema):
+    ok = Bool(required=True)
+    code = Str(required=True, allow_none=True,
+               validate=validate.OneOf(["TYPE_MISMATCH", "UNKNOWN_OPTION"]))
+    value = fields.Raw(required=True, allow_none=True,
+                       **described("The value as the field holds it (null when not ok)"))
+    detail = Str()
 
 
 class ConfigurationFieldSchema(Schema):
@@ -114,7 +145,10 @@ class ConfigurationFieldSchema(Schema):
     category = Str(required=True)
     model = Str(required=True)
     json_path = nullable_str()
-    source = Str(allow_none=True, validate=validate.OneOf(["connector", "organization"]))
+    source = Str(required=True, allow_none=True,
+                 validate=validate.OneOf(["connector", "organization"]), **described(
+                     "Which mapping is in effect: connector (the connector's own), "
+                     "organization (its integration's), or null (the field is unmapped)"))
     mapping_id = nullable_str()
 
 
@@ -127,16 +161,31 @@ class ConfigurationSchema(Schema):
                          required=True)
 
 
-class ValueErrorSchema(Schema):
+class ResolutionErrorSchema(Schema):
+    """Why a field has no value on a record. (Not `ValueErrorSchema`: its component
+    `ValueError` would shadow Python's builtin in a generated client.)"""
+
     code = Str(required=True)
     detail = Str(required=True)
+
+
+class FieldValueSchema(Schema):
+    custom_field_id = Str(required=True)
+    name = Str(required=True)
+    value = fields.Raw(required=True, allow_none=True)
+    source = Str(required=True, allow_none=True,
+                 validate=validate.OneOf(["connector", "organization"]), **described(
+                     "Which mapping gave the value; null: the field is not mapped"))
+    error = fields.Nested(ResolutionErrorSchema, required=True, allow_none=True)
 
 
 class ValuesRecordSchema(Schema):
     remote_id = Str(required=True)
     synced_at = Str(required=True)
     values = fields.Dict(keys=Str(), values=fields.Raw(allow_none=True), required=True)
-    errors = fields.Dict(keys=Str(), values=fields.Nested(ValueErrorSchema), required=True)
+    errors = fields.Dict(keys=Str(), values=fields.Nested(ResolutionErrorSchema), required=True)
+    fields = fields.List(fields.Nested(FieldValueSchema),  # type: ignore[assignment]
+                         required=True)
 
 
 class ValuesSchema(Schema):
@@ -178,6 +227,7 @@ class SyncResultSchema(Schema):
     inserted = Int(required=True)
     updated = Int(required=True)
     unchanged = Int(required=True)
+    duplicates = Int(required=True)  # records folded into a later one with their remote id
     digest = Str(required=True)
     synced_at = Str(required=True)
 

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from service.commands.tenancy import CONNECTOR_NAME_MAX
 from service.fieldtypes import DEFAULT_TYPE
 from service.schemas.common import (
     DESCRIPTION_MAX,
@@ -17,10 +18,12 @@ from service.schemas.common import (
 SNAKE_CASE = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*(?![\s\S])"  # (?!...): the very end
 
 
+NAME_RULES = [validate.Length(2, 128),
+              validate.Regexp(SNAKE_CASE, error="name must be snake_case (e.g. guardian_mobile)")]
+
+
 class FieldCreateSchema(Schema):
-    name = fields.String(required=True, validate=[
-        validate.Length(2, 128),
-        validate.Regexp(SNAKE_CASE, error="name must be snake_case (e.g. guardian_mobile)")])
+    name = fields.String(required=True, validate=NAME_RULES)
     description = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=DESCRIPTION_MAX))
     category = fields.String(required=True)
@@ -32,6 +35,28 @@ class FieldCreateSchema(Schema):
     @validates_schema
     def _type_extras(self, data, **_):
         check_type_extras(data, "number_format")
+
+
+class FieldPatchSchema(Schema):
+    """Only the attributes given change; options have routes of their own."""
+
+    name = fields.String(validate=NAME_RULES)
+    description = fields.String(allow_none=True, validate=validate.Length(max=DESCRIPTION_MAX))
+    type = fields.String(validate=validate.OneOf(FIELD_TYPES))
+    number_format = fields.Nested(NumberFormatSchema, allow_none=True)
+
+    @pre_load
+    def _no_options(self, data, **_):
+        if isinstance(data, dict) and "options" in data:
+            raise ValidationError({"options": [
+                "options are not changed here: POST /api/v1/custom-fields/{id}/options adds "
+                "one; PATCH or DELETE /api/v1/custom-fields/{id}/options/{option_id} changes "
+                "or removes one; PUT /api/v1/custom-fields/{id}/options/order reorders them"]})
+        return data
+
+
+class V1OptionOrderSchema(Schema):
+    option_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
 
 
 class FieldListSchema(PageSchema):
@@ -54,7 +79,7 @@ class MappingCreateSchema(Schema):
     @validates_schema
     def _one_scope(self, data, **_):
         if (data.get("integration_slug") is None) == (data.get("connector_token") is None):
-            message = ["provide exactly one of integration_slug or connector_token"]
+            message = ["give exactly one of connector_token or integration_slug"]
             raise ValidationError({"integration_slug": message, "connector_token": message})
 
 
@@ -63,6 +88,12 @@ class MappingPatchSchema(Schema):
 
     @pre_load
     def _trim(self, data, **_):
+        if isinstance(data, dict):
+            moved = [k for k in ("integration_slug", "connector_token") if k in data]
+            if moved:
+                message = ["the scope of a mapping cannot change: only json_path can; delete "
+                           "the mapping and create one with the new scope"]
+                raise ValidationError({k: message for k in moved})
         return trimmed(data, ("json_path",))
 
 
@@ -73,24 +104,50 @@ class PreviewSchema(Schema):
     connector_token = fields.String(load_default=None, allow_none=True)
     integration_slug = fields.String(load_default=None, allow_none=True)
     raw_data = fields.Raw(load_default=None, allow_none=True)
+    remote_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(1, 255))
+    custom_field_id = fields.String(load_default=None, allow_none=True)
 
     @validates_schema
     def _some_source(self, data, **_):
         if data.get("raw_data") is None and not (data.get("connector_token")
                                                  or data.get("integration_slug")):
-            raise ValidationError(
-                "provide raw_data, connector_token or integration_slug to evaluate against",
-                "_schema")
+            message = ["give raw_data, connector_token or integration_slug to evaluate against"]
+            raise ValidationError({k: message for k in
+                                   ("raw_data", "connector_token", "integration_slug")})
+        if data.get("remote_id") is not None and not data.get("connector_token"):
+            raise ValidationError({"remote_id": [
+                "remote_id names a synced row of a connector: give connector_token too"]})
+        if data.get("remote_id") is not None and data.get("raw_data") is not None:
+            message = ["give raw_data or remote_id, not both"]
+            raise ValidationError({"raw_data": message, "remote_id": message})
+
+
+CONNECTOR_NAME = validate.Length(1, CONNECTOR_NAME_MAX,
+                                 error=f"a connector name is 1-{CONNECTOR_NAME_MAX} characters")
 
 
 class ConnectorCreateSchema(Schema):
     integration_slug = fields.String(required=True)
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
+    name = fields.String(load_default=None, allow_none=True, validate=CONNECTOR_NAME)
+
+    @pre_load
+    def _trim(self, data, **_):
+        return trimmed(data, ("name",))
+
+
+class ConnectorPatchSchema(Schema):
+    name = fields.String(required=True, validate=CONNECTOR_NAME)
+
+    @pre_load
+    def _trim(self, data, **_):
+        return trimmed(data, ("name",))
 
 
 class SyncRecordSchema(Schema):
     remote_id = fields.String(required=True, validate=validate.Length(1, 255))
-    data = fields.Dict(required=True)
+    data = fields.Dict(required=True, error_messages={
+        "invalid": "data is the upstream record itself, sent as a JSON object"})
 
 
 class SyncSchema(Schema):
@@ -110,7 +167,8 @@ class ScopeQuerySchema(Schema):
     @validates_schema
     def _some_source(self, data, **_):
         if not (data.get("connector_token") or data.get("integration_slug")):
-            raise ValidationError("provide connector_token or integration_slug", "_schema")
+            message = ["give connector_token or integration_slug"]
+            raise ValidationError({"connector_token": message, "integration_slug": message})
 
 
 class ConnectorModelQuerySchema(Schema):
@@ -122,4 +180,14 @@ class ConnectorModelQuerySchema(Schema):
 
 
 class ValuesQuerySchema(ConnectorModelQuerySchema, PageSchema):
-    """Query of values: a connector and a model, paginated."""
+    """Query of values: a connector and a model, paginated; optionally only some rows
+    (`remote_id`, repeatable) and some fields (`custom_field_id`, repeatable)."""
+
+    remote_id = fields.List(fields.String(validate=validate.Length(1, 255)), load_default=None)
+    custom_field_id = fields.List(fields.String(), load_default=None)
+
+
+class LookupQuerySchema(Schema):
+    """Query of the lookups: an optional category to narrow them to."""
+
+    category = fields.String(load_default=None)
