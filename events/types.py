@@ -112,6 +112,27 @@ class ConnectorCreated(Event):
     token: str
 
 
+@event_type("IntegrationDisabled")
+@dataclass(frozen=True, slots=True)
+class IntegrationDisabled(Event):
+    org_id: str
+    integration_slug: str
+
+
+@event_type("ConnectorRenamed")
+@dataclass(frozen=True, slots=True)
+class ConnectorRenamed(Event):
+    connector_id: str
+    name: str
+    previous_name: str
+
+
+@event_type("ConnectorDeleted")
+@dataclass(frozen=True, slots=True)
+class ConnectorDeleted(Event):
+    connector_id: str  # its connector-scoped mappings are deleted first, each an event
+
+
 @event_type("ConnectorSynced", version=2)
 @dataclass(frozen=True, slots=True)
 class ConnectorSynced(Event):

@@ -27,6 +27,7 @@ from service.commands import Command, Context, execute
 from service.commands.tenancy import (
     CreateConnector,
     CreateOrganization,
+    DisableIntegration,
     EnableIntegrations,
     IssueKey,
     RevokeKey,
@@ -107,6 +108,10 @@ def cmd_key_revoke(args, settings):
 
 def cmd_integration_enable(args, settings):
     _print(_write(settings, EnableIntegrations(args.org, tuple(args.slugs))))
+
+
+def cmd_integration_disable(args, settings):
+    _print(_write(settings, DisableIntegration(args.org, args.slug)))
 
 
 def cmd_connector_create(args, settings):
@@ -217,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--org", required=True, help="the organization's slug")
     p.add_argument("slugs", nargs="+", help="integration slugs (workday, hubspot, ...)")
     p.set_defaults(fn=cmd_integration_enable)
+    p = _parser(integration, "disable", "disable an integration for an organization "
+                "(refused while a mapping uses it)")
+    p.add_argument("--org", required=True, help="the organization's slug")
+    p.add_argument("slug", help="the integration's slug")
+    p.set_defaults(fn=cmd_integration_disable)
 
     connector = _parser(sub, "connector", "connectors").add_subparsers(
         dest="action", required=True)

@@ -174,6 +174,14 @@ class ApiKeyNotFound(NotFound):
         super().__init__(f"no API key with id {key_id!r}")
 
 
+class IntegrationInUse(Conflict):
+    code = "INTEGRATION_IN_USE"
+
+    def __init__(self, integration_slug: str, mappings: int) -> None:
+        super().__init__(f"integration {integration_slug!r} is used by {mappings} mapping(s) "
+                         "(scoped to it or to one of its connectors): delete them first")
+
+
 class ConnectorNotFound(NotFound):
     code = "CONNECTOR_NOT_FOUND"
 

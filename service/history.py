@@ -15,8 +15,9 @@ from projections.dispatch import HandlerTable
 Change = tuple[dict[str, Any] | None, dict[str, Any] | None]
 Step = Callable[["Fold", Any], Change]
 STEPS: HandlerTable[Step] = HandlerTable("the field history fold")
-STEPS.ignores(ev.OrganizationCreated, ev.IntegrationEnabled, ev.ApiKeyIssued,
-              ev.ApiKeyRevoked, ev.ConnectorCreated, ev.ConnectorSynced)
+STEPS.ignores(ev.OrganizationCreated, ev.IntegrationEnabled, ev.IntegrationDisabled,
+              ev.ApiKeyIssued, ev.ApiKeyRevoked, ev.ConnectorCreated, ev.ConnectorRenamed,
+              ev.ConnectorDeleted, ev.ConnectorSynced)
 step = STEPS.handles
 
 

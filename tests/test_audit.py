@@ -274,8 +274,12 @@ async def test_every_event_records_its_key_source_request_id_and_idempotency_key
     await call("first", "PATCH", F + "/mapping/{mapping_id}", f"{F}/mapping/{state['mapping']}",
                {"json_path": "b"})
     await call("second", "DELETE", F + "/mapping/{mapping_id}", f"{F}/mapping/{state['mapping']}")
-    await call("first", "POST", "/api/v1/connectors", "/api/v1/connectors",
-               {"integration_slug": "hubspot"}, 201)
+    spare = await call("first", "POST", "/api/v1/connectors", "/api/v1/connectors",
+                       {"integration_slug": "hubspot"}, 201)
+    await call("second", "PATCH", "/api/v1/connectors/{connector_token}",
+               f"/api/v1/connectors/{spare['connector_token']}", {"name": "Spare"})
+    await call("first", "DELETE", "/api/v1/connectors/{connector_token}",
+               f"/api/v1/connectors/{spare['connector_token']}")
     await call("second", "POST", "/api/v1/connectors/{connector_token}/sync",
                f"/api/v1/connectors/{tenant.connector_token}/sync",
                {**EMPLOYEE, "records": [{"remote_id": "r", "data": {}}]})

@@ -226,6 +226,19 @@ async def case_v1_option_delete(client, tenant) -> Pair:
     return Pair(Call("DELETE", first), Call("DELETE", second))
 
 
+async def case_connector_patch(client, tenant) -> Pair:
+    path = f"/api/v1/connectors/{tenant.connector_token}"
+    return Pair(Call("PATCH", path, {"name": "One"}), Call("PATCH", path, {"name": "Two"}))
+
+
+async def case_connector_delete(client, tenant) -> Pair:
+    tokens = [(await created(client, tenant, "/api/v1/connectors",
+                             {"integration_slug": "hubspot"}))["connector_token"]
+              for _ in range(2)]
+    return Pair(Call("DELETE", f"/api/v1/connectors/{tokens[0]}"),
+                Call("DELETE", f"/api/v1/connectors/{tokens[1]}"))
+
+
 CASES: dict[tuple[str, str], Callable[..., Awaitable[Pair]]] = {
     ("POST", F): case_v1_create,
     ("DELETE", F + "/{field_id}"): case_v1_delete,
@@ -238,6 +251,8 @@ CASES: dict[tuple[str, str], Callable[..., Awaitable[Pair]]] = {
     ("PATCH", F + "/mapping/{mapping_id}"): case_mapping_patch,
     ("DELETE", F + "/mapping/{mapping_id}"): case_mapping_delete,
     ("POST", "/api/v1/connectors"): case_connector_create,
+    ("PATCH", "/api/v1/connectors/{connector_token}"): case_connector_patch,
+    ("DELETE", "/api/v1/connectors/{connector_token}"): case_connector_delete,
     ("POST", "/api/v1/connectors/{connector_token}/sync"): case_sync,
     ("POST", P): case_persons_create,
     ("PATCH", P + "/{field_id}"): case_persons_patch,
@@ -426,7 +441,8 @@ async def test_a_refused_request_is_not_remembered(client, tenant):
 
 # --- ETag on single resources ---------------------------------------------------------------------
 
-SINGLE_RESOURCE_GETS = {F + "/{field_id}", P + "/{field_id}"}
+SINGLE_RESOURCE_GETS = {F + "/{field_id}", P + "/{field_id}",
+                        "/api/v1/connectors/{connector_token}"}
 COLLECTION_GETS_WITH_AN_ID = {F + "/{field_id}/history"}
 
 

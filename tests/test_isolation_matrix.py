@@ -176,6 +176,12 @@ REQUESTS: dict[tuple[str, str], Callable[[World, Tenant], Request]] = {
     ("POST", "/api/v1/connectors"): lambda w, c: Request(
         "/api/v1/connectors", json={"integration_slug": "hubspot"}),
     ("GET", "/api/v1/connectors"): lambda w, c: Request("/api/v1/connectors"),
+    ("GET", "/api/v1/connectors/{connector_token}"): lambda w, c: Request(
+        f"/api/v1/connectors/{w.first.connector_token}"),
+    ("PATCH", "/api/v1/connectors/{connector_token}"): lambda w, c: Request(
+        f"/api/v1/connectors/{w.first.connector_token}", json={"name": "Renamed"}),
+    ("DELETE", "/api/v1/connectors/{connector_token}"): lambda w, c: Request(
+        f"/api/v1/connectors/{w.first.connector_token}"),
     ("POST", "/api/v1/connectors/{connector_token}/sync"): lambda w, c: Request(
             f"/api/v1/connectors/{w.first.connector_token}/sync",
             json={**EMPLOYEE, "records": [{"remote_id": "r-2", "data": {"x": 1}}]}),

@@ -179,6 +179,14 @@ SAMPLES: dict[tuple[str, str], list[Sample]] = {
         Sample(send("POST", "/api/v1/connectors",
                     lambda w, c: {"integration_slug": "workday", "name": "New connector"}),
                owned=False)],
+    ("GET", "/api/v1/connectors/{connector_token}"): [
+        Sample(get(lambda w, c: f"/api/v1/connectors/{w.tokens[OWNER]}"), owned=True)],
+    ("PATCH", "/api/v1/connectors/{connector_token}"): [
+        Sample(send("PATCH", lambda w, c: f"/api/v1/connectors/{w.tokens[OWNER]}",
+                    lambda w, c: {"name": "globex took it"}), owned=True)],
+    ("DELETE", "/api/v1/connectors/{connector_token}"): [
+        Sample(send("DELETE", lambda w, c: f"/api/v1/connectors/{w.tokens[OWNER]}"),
+               owned=True)],
     ("GET", "/api/v1/connectors"): [
         Sample(get("/api/v1/connectors"), owned=False),
         Sample(get("/api/v1/connectors", lambda w, c: {"limit": 1}), owned=False)],

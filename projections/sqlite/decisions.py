@@ -46,12 +46,25 @@ class SqliteDecisions:
             "SELECT integration_slug FROM org_integrations WHERE org_id = ?", (org_id,))}
 
     def connector_by_token(self, org_id: str, token: str) -> Row | None:
-        return self._one("SELECT id, org_id, integration_slug, name, token FROM connectors"
+        return self._one(f"SELECT {CONNECTOR_COLUMNS} FROM connectors"
                          " WHERE token = ? AND org_id = ?", (token, org_id))
 
     def connector(self, org_id: str, connector_id: str) -> Row | None:
-        return self._one("SELECT id, org_id, integration_slug, name, token FROM connectors"
+        return self._one(f"SELECT {CONNECTOR_COLUMNS} FROM connectors"
                          " WHERE id = ? AND org_id = ?", (connector_id, org_id))
+
+    def mapping_ids_of_connector(self, connector_id: str) -> list[Row]:
+        """(id, field_id) of the connector's own mappings, by id."""
+        return self._all("SELECT id, field_id FROM mappings WHERE connector_id = ?"
+                         " ORDER BY id", (connector_id,))
+
+    def mappings_using_integration(self, org_id: str, integration_slug: str) -> int:
+        """The organization's mappings scoped to the integration or to one of its
+        connectors."""
+        return self._scalar(
+            "SELECT COUNT(*) FROM mappings m LEFT JOIN connectors c ON c.id = m.connector_id"
+            " WHERE m.org_id = ? AND (m.integration_slug = ? OR c.integration_slug = ?)",
+            (org_id, integration_slug, integration_slug)) or 0
 
     # --- fields and options -----------------------------------------------------------------
 
@@ -121,6 +134,10 @@ class SqliteDecisions:
             " data = excluded.data, digest = excluded.digest, synced_at = excluded.synced_at,"
             " seq = excluded.seq, ord = excluded.ord", rows)
 
+    def drop_synced_records(self, connector_id: str) -> int:
+        return self._conn.execute("DELETE FROM synced_records WHERE connector_id = ?",
+                                  (connector_id,)).rowcount
+
     # --- idempotency records ----------------------------------------------------------------
 
     def idempotency_record(self, org_id: str, key: str, since: str) -> Row | None:
@@ -137,5 +154,7 @@ class SqliteDecisions:
                                   (moment,)).rowcount
 
 
+CONNECTOR_COLUMNS = ("id, org_id, integration_slug, name, token, created_at, last_synced_at,"
+                     " version")
 IDEMPOTENCY_LOOKUP = ("SELECT body_digest, result, created_at FROM idempotency_records"
                       " WHERE org_id = ? AND key = ? AND created_at >= ?")

@@ -75,6 +75,23 @@ def _connector_created(conn: Conn, e: ev.ConnectorCreated, s: Projected) -> None
                   s.version))
 
 
+@handles(ev.IntegrationDisabled)
+def _integration_disabled(conn: Conn, e: ev.IntegrationDisabled, s: Projected) -> None:
+    conn.execute("DELETE FROM org_integrations WHERE org_id = ? AND integration_slug = ?",
+                 (e.org_id, e.integration_slug))
+
+
+@handles(ev.ConnectorRenamed)
+def _connector_renamed(conn: Conn, e: ev.ConnectorRenamed, s: Projected) -> None:
+    conn.execute("UPDATE connectors SET name = ?, version = ? WHERE id = ?",
+                 (e.name, s.version, e.connector_id))
+
+
+@handles(ev.ConnectorDeleted)
+def _connector_deleted(conn: Conn, e: ev.ConnectorDeleted, s: Projected) -> None:
+    conn.execute("DELETE FROM connectors WHERE id = ?", (e.connector_id,))
+
+
 @handles(ev.ConnectorSynced)
 def _connector_synced(conn: Conn, e: ev.ConnectorSynced, s: Projected) -> None:
     conn.execute("UPDATE connectors SET last_synced_at = ?, version = ? WHERE id = ?",

@@ -9,15 +9,13 @@ import json
 from typing import Any
 
 from events.sqlite.readers import ReaderPool
-from projections.sqlite.decisions import IDEMPOTENCY_LOOKUP
+from projections.sqlite.decisions import CONNECTOR_COLUMNS, IDEMPOTENCY_LOOKUP
 
 Row = dict[str, Any]
 FIELD_COLUMNS = ("id, org_id, category, model, name, description, type, number_format, source,"
                  " created_at, updated_at, version")
 MAPPING_COLUMNS = ("m.id, m.field_id, m.integration_slug, m.connector_id, c.token, m.json_path,"
                    " m.created_at, m.updated_at, m.version")
-CONNECTOR_COLUMNS = ("id, org_id, integration_slug, name, token, created_at, last_synced_at,"
-                     " version")
 
 
 def _field(row: Row) -> Row:

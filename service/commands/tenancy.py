@@ -9,7 +9,13 @@ from events import types as ev
 from service import rules
 from service.commands.base import Command, Context, Tx
 from service.commands.streams import connector_stream, key_stream, org_stream
-from service.errors import ApiKeyNotFound, DuplicateSlug, OrganizationNotFound, ValidationFailed
+from service.errors import (
+    ApiKeyNotFound,
+    DuplicateSlug,
+    IntegrationInUse,
+    OrganizationNotFound,
+    ValidationFailed,
+)
 from service.ids import hash_key, new_api_key, new_connector_token, new_id
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -89,6 +95,28 @@ class EnableIntegrations(Command[Result]):
         if new:
             tx.append(org_stream(org["id"]), None, new, org_id=org["id"], metadata=meta)
         return {"organization": org["slug"], "integrations": sorted(enabled | set(self.slugs))}
+
+
+@dataclass(frozen=True)
+class DisableIntegration(Command[Result]):
+    """Refused while a mapping uses the integration (scoped to it, or to one of its
+    connectors); its connectors stay, and take no new mappings until it is enabled again."""
+
+    org_slug: str
+    integration_slug: str
+
+    def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Result:
+        org = organization(tx, self.org_slug)
+        rules.require_integrations(ctx.catalogue, [self.integration_slug])
+        enabled = tx.state.enabled_integrations(org["id"])
+        if self.integration_slug in enabled:
+            in_use = tx.state.mappings_using_integration(org["id"], self.integration_slug)
+            if in_use:
+                raise IntegrationInUse(self.integration_slug, in_use)
+            tx.append(org_stream(org["id"]), None, [ev.IntegrationDisabled(
+                org["id"], self.integration_slug)], org_id=org["id"], metadata=meta)
+        return {"organization": org["slug"],
+                "integrations": sorted(enabled - {self.integration_slug})}
 
 
 @dataclass(frozen=True)
