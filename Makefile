@@ -28,8 +28,20 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 run: $(RUN_STAMP)
 	$(PY) -m service serve --demo
 
-test: $(TEST_STAMP)
-	$(PY) -m pytest
+# The dashboard's browser tests drive Debian's chromium: installed here when missing
+# (as root, as on CI); otherwise the message names the package.
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "the dashboard's browser tests need Debian's chromium package:" \
+		     "apt-get install chromium (as root), or set CHROMIUM=/path/to/chromium" >&2; \
+		exit 1; \
+	fi
+
+test: $(TEST_STAMP) | $(CHROMIUM)
+	CUSTOM_FIELDS_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check events projections service tests bench

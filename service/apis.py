@@ -35,15 +35,21 @@ PERSONS_API = Api("/custom-fields", PERSONS, [persons.routes])
 OPERATIONS: list[Operation] = [op for api in (OPS, V1, PERSONS_API) for op in api.operations()]
 
 
+def sharing_state(root: web.Application, middlewares: list) -> web.Application:
+    """A sub-application holding the root's state objects under the same keys, so
+    handlers read `request.app[key]` (one lookup) rather than build a `config_dict`
+    chain per access."""
+    app = web.Application(middlewares=middlewares)
+    for key in root:
+        app[key] = root[key]
+    return app
+
+
 def _sub_app(root: web.Application, api: Api, auth, settings: Settings) -> web.Application:
     middlewares = [api_problems, auth]
     if settings.rate_limit_per_second > 0:
         middlewares.append(rate_limit_middleware)
-    app = web.Application(middlewares=middlewares)
-    # The root's state objects under the same keys, so handlers read `request.app[key]`
-    # (one lookup) rather than build a `config_dict` chain per access.
-    for key in root:
-        app[key] = root[key]
+    app = sharing_state(root, middlewares)
     api.add_routes(app)
     return app
 
@@ -62,10 +68,13 @@ def declared_routes() -> list[tuple[str, str]]:
 
 
 def served_routes(app: web.Application) -> list[tuple[str, str]]:
-    """(method, path) of every route the app's router serves (HEAD aside), sub-apps'
-    included: what a client can reach, to hold against the declarations."""
+    """(method, path) of every API route the app's router serves (HEAD aside), sub-apps'
+    included: what a client can reach, to hold against the declarations. The
+    dashboard's pages are not API operations."""
     found = []
     for route in app.router.routes():
         if route.method != "HEAD" and route.resource is not None:
-            found.append((route.method, route.resource.canonical))
+            path = route.resource.canonical
+            if not path.startswith("/dashboard"):
+                found.append((route.method, path))
     return found

@@ -30,6 +30,8 @@ from service.appkeys import (
 )
 from service.backend import make_backend
 from service.commands import Context
+from service.dashboard import dashboard_app
+from service.dashboard.guard import PREFIX as DASHBOARD_PREFIX
 from service.lru import LRU
 from service.metrics import Metrics
 from service.middlewares import observe_middleware, request_ids
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(every(3600, expire_idempotency))
     app.cleanup_ctx.append(every(0.5, flush_access_log, at_exit=True))
     apis.mount(app, settings)
+    app.add_subapp(DASHBOARD_PREFIX, dashboard_app(app, settings))
     return app
 
 

@@ -32,6 +32,7 @@ openapi_cache_key = web.AppKey("openapi_cache", dict)
 
 # --- a request's -----------------------------------------------------------------------
 principal_key = web.RequestKey("principal", Principal)
+org_name_key = web.RequestKey("org_name", str)  # the dashboard shows it on every page
 request_id_key = web.RequestKey("request_id", str)
 
 __all__ = [name for name in dir() if name.endswith("_key")]

@@ -61,6 +61,7 @@ def banner(credentials: dict, host: str, port: int) -> str:
         f"  API key          {credentials['key']}",
         f"  connector token  {credentials['connector_token']} "
         f"({credentials['integration_slug']})",
+        f"  dashboard        {base}/dashboard/ (sign in with the API key)",
         "Try:",
         f"  curl -s -H 'Authorization: Bearer {credentials['key']}' "
         f"'{base}/api/v1/lookup/integrations?category=HRIS'",

@@ -42,6 +42,9 @@ class Settings:
     rate_limit_burst: int = 50
     idempotency_ttl_hours: int = 24
     readers: int = 2                   # read connections
+    session_ttl_minutes: int = 480     # a dashboard sign-in lasts this long
+    session_secret: str = ""           # base64 of 32 bytes; empty: a new one per process
+    session_cookie_secure: bool = False  # set true behind TLS: the cookie then needs https
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -89,3 +89,35 @@ def backend(request, tmp_path):
     """A harness for each backend (test ids show `[sqlite]`): it opens the backend on a
     fresh database and does what tests need behind its back."""
     return HARNESSES[request.param](str(tmp_path))
+
+
+# --- the dashboard's browser tests (tests/browser.py) --------------------------------------
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A served demo organization, one per test module (tests/browser.py)."""
+    from tests.browser import serve_demo
+    served = serve_demo(str(tmp_path_factory.mktemp("dashboard")))
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def page(chromium):
+    from tests.browser import VIEWPORT
+    context = chromium.new_context(viewport=VIEWPORT)
+    opened = context.new_page()
+    opened.set_default_timeout(10_000)
+    yield opened
+    context.close()

@@ -41,6 +41,32 @@ class SqliteReadModel:
             " JOIN organizations o ON o.id = k.org_id"
             " WHERE k.key_hash = ? AND k.revoked_at IS NULL", (key_hash,))
 
+    async def principal_by_key_id(self, key_id: str) -> Row | None:
+        """The key with that id if it is live (unrevoked), and its organization."""
+        return await self._first(
+            "SELECT k.id AS key_id, k.org_id, k.key_hash, o.slug AS org_slug, o.name AS org_name"
+            " FROM api_keys k JOIN organizations o ON o.id = k.org_id"
+            " WHERE k.id = ? AND k.revoked_at IS NULL", (key_id,))
+
+    async def overview(self, org_id: str) -> dict[str, list[Row]]:
+        """What the organization has, counted: fields per (category, model), and per
+        connector its synced rows and, per (category, model), the fields it has an
+        effective mapping for (its own, or its integration's)."""
+        fields = await self._readers.dicts(
+            "SELECT category, model, COUNT(*) AS fields FROM fields WHERE org_id = ?"
+            " GROUP BY category, model ORDER BY category, model", (org_id,))
+        mapped = await self._readers.dicts(
+            "SELECT c.id AS connector_id, f.category, f.model, COUNT(*) AS mapped"
+            " FROM connectors c JOIN fields f ON f.org_id = c.org_id"
+            " WHERE c.org_id = ? AND EXISTS (SELECT 1 FROM mappings m WHERE m.field_id = f.id"
+            " AND (m.connector_id = c.id OR m.integration_slug = c.integration_slug))"
+            " GROUP BY c.id, f.category, f.model", (org_id,))
+        rows = await self._readers.dicts(
+            "SELECT s.connector_id, COUNT(*) AS rows FROM synced_records s"
+            " JOIN connectors c ON c.id = s.connector_id WHERE c.org_id = ?"
+            " GROUP BY s.connector_id", (org_id,))
+        return {"fields": fields, "mapped": mapped, "rows": rows}
+
     async def organization_by_slug(self, slug: str) -> Row | None:
         return await self._first("SELECT id, slug, name, created_at FROM organizations"
                                  " WHERE slug = ?", (slug,))

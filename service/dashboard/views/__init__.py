@@ -1,0 +1,1 @@
+"""Dashboard pages, one module per page (or group of pages), each with its `routes`."""

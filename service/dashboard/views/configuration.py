@@ -1,0 +1,5 @@
+"""configuration pages of the dashboard (being built)."""
+
+from aiohttp import web
+
+routes = web.RouteTableDef()
