@@ -12,7 +12,7 @@ and syncs. Every event is made by the service's own command functions, so the ev
 their stream versions and the live projections are exactly those the API would write.
 
 It is fast because it skips everything around the commands: no HTTP, no event store
-writer thread, no transaction per event. One `SqliteWriteTransaction` per big
+writer thread, no transaction per event. One `SqlWriteTransaction` per big
 `BEGIN IMMEDIATE ... COMMIT` on a `synchronous=OFF` connection, with the real projector
 and decision queries of the SQLite backend applied inline. Recorded times come from a
 synthetic clock that spreads the events over the last 30 days, so `replay --until TIME`
@@ -33,11 +33,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from events import Metadata
+from events import sqllog as log
 from events.clock import iso_utc
-from events.sqlite import log, schema
-from events.sqlite.transaction import SqliteWriteTransaction
-from projections.sqlite.decisions import SqliteDecisions
-from projections.sqlite.projector import project
+from events.sqlite import schema
+from events.sqlite.store import SQLITE_DRIVER
+from events.sqltransaction import SqlWriteTransaction
+from projections.decisions import SqlDecisions
+from projections.projector import project
 from projections.sqlite.schema import create_tables as create_side_tables
 from service.commands import Command, Context
 from service.commands.fields import CreateField, DeleteField, UpdateField
@@ -112,15 +114,15 @@ class Generator:
         self.clock = Clock(target)
         self.orgs: list[Org] = []
         self.written = 0
-        self.tx: SqliteWriteTransaction | None = None
+        self.tx: SqlWriteTransaction | None = None
         self.meta = Metadata(source="bench")
 
     # --- transactions ---------------------------------------------------------------------
 
     def _begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
-        self.tx = SqliteWriteTransaction(self.conn, log.head(self.conn), [project], self.clock,
-                                         SqliteDecisions(self.conn))
+        self.tx = SqlWriteTransaction(self.conn, log.head(self.conn), [project], self.clock,
+                                      SqlDecisions(self.conn), SQLITE_DRIVER)
 
     def _commit(self) -> None:
         assert self.tx is not None

@@ -12,13 +12,14 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from events import sqllog as log
 from events.canonical import canonical_json, chain_hash
 from events.envelope import hashed_body
-from events.sqlite import SqliteEventStore, log
+from events.sqlite import SqliteEventStore
+from projections.decisions import SqlDecisions
+from projections.projector import project
 from projections.sqlite import SqliteBackend
 from projections.sqlite.backend import SqliteMaintenance
-from projections.sqlite.decisions import SqliteDecisions
-from projections.sqlite.projector import project
 from projections.sqlite.schema import create_tables
 
 
@@ -45,7 +46,7 @@ class SqliteHarness:
         projectors = ([project] if projected else []) + list(extra_projectors)
         return SqliteEventStore(self.path, projectors=projectors,
                                 setup=[create_tables] if projected else [],
-                                state=SqliteDecisions, synchronous="NORMAL")
+                                state=SqlDecisions, synchronous="NORMAL")
 
     def maintenance(self) -> SqliteMaintenance:
         """The backend's Maintenance (rebuild, verify, replay, dump, events), on a

@@ -9,8 +9,8 @@ import pytest
 from events import types as ev
 from events.envelope import Replayed
 from projections.dispatch import HandlerTable, Unhandled
-from projections.sqlite.projector import HANDLERS as SQLITE_PROJECTOR
-from projections.sqlite.projector import project
+from projections.projector import HANDLERS as SQLITE_PROJECTOR
+from projections.projector import project
 from service.history import STEPS as HISTORY_FOLD
 from service.history import Fold
 

@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from events import StoredEvent
-from events.sqlite import SqliteEventStore, log, schema
+from events import sqllog as log
+from events.sqlite import SqliteEventStore, schema
 from events.sqlite.errors import translate
+from projections.decisions import SqlDecisions
 from projections.ports import Decisions
+from projections.projector import project
+from projections.queries import ReadQueries
 from projections.sqlite import rebuild as rebuilding
-from projections.sqlite.decisions import SqliteDecisions
-from projections.sqlite.projector import project
-from projections.sqlite.queries import SqliteReadModel
 from projections.sqlite.schema import create_tables
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,9 +38,9 @@ class SqliteBackend:
         self.description = f"SQLite {path}"
         self._synchronous = synchronous
         self.store: SqliteEventStore[Decisions] = SqliteEventStore(
-            path, projectors=[project], setup=[create_tables], state=SqliteDecisions,
+            path, projectors=[project], setup=[create_tables], state=SqlDecisions,
             synchronous=synchronous, readers=readers)
-        self.queries = SqliteReadModel(self.store.readers)
+        self.queries = ReadQueries(self.store.readers)
 
     async def open(self) -> "SqliteBackend":
         await self.store.open()

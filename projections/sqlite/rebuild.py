@@ -10,9 +10,9 @@ import hashlib
 import sqlite3
 from typing import Any
 
+from events import sqllog as log
 from events.canonical import canonical_json
-from events.sqlite import log
-from projections.sqlite.projector import project
+from projections.projector import project
 from projections.sqlite.schema import (
     ORG_COLUMN,
     TABLES,

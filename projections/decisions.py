@@ -1,20 +1,21 @@
-"""Decision queries on SQLite: what commands read inside the write transaction.
+"""Decision queries: what commands read inside the write transaction, on every backend.
 
-Bound to the writer's connection, so every answer is the state the command's events
-will be appended to. Also the two writes that are not events: synced upstream rows and
-idempotency records.
+Bound to the writer's connection (an `Executor`), so every answer is the state the
+command's events will be appended to. Also the two writes that are not events: synced
+upstream rows and idempotency records. Portable SQL (`projections.sql`).
 """
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from projections.sql import Executor
 
 Row = dict[str, Any]
 
 
-class SqliteDecisions:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+class SqlDecisions:
+    def __init__(self, conn: Executor) -> None:
         self._conn = conn
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -127,12 +128,12 @@ class SqliteDecisions:
 
     def upsert_synced_records(self, rows: Iterable[Row]) -> None:
         self._conn.executemany(
-            "INSERT INTO synced_records (connector_id, category, model, remote_id, data, digest,"
-            " synced_at, seq, ord) VALUES (:connector_id, :category, :model, :remote_id, :data,"
-            " :digest, :synced_at, :seq, :ord)"
+            f"INSERT INTO synced_records ({', '.join(SYNCED_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(SYNCED_COLUMNS))})"
             " ON CONFLICT (connector_id, category, model, remote_id) DO UPDATE SET"
             " data = excluded.data, digest = excluded.digest, synced_at = excluded.synced_at,"
-            " seq = excluded.seq, ord = excluded.ord", rows)
+            " seq = excluded.seq, ord = excluded.ord",
+            [tuple(row[c] for c in SYNCED_COLUMNS) for row in rows])
 
     def drop_synced_records(self, connector_id: str) -> int:
         return self._conn.execute("DELETE FROM synced_records WHERE connector_id = ?",
@@ -145,15 +146,22 @@ class SqliteDecisions:
 
     def remember_idempotency(self, record: Row) -> None:
         self._conn.execute(
-            "INSERT OR REPLACE INTO idempotency_records (org_id, key, method, path, body_digest,"
-            " result, created_at) VALUES (:org_id, :key, :method, :path, :body_digest, :result,"
-            " :created_at)", record)
+            f"INSERT INTO idempotency_records ({', '.join(IDEMPOTENCY_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(IDEMPOTENCY_COLUMNS))})"
+            " ON CONFLICT (org_id, key) DO UPDATE SET method = excluded.method,"
+            " path = excluded.path, body_digest = excluded.body_digest,"
+            " result = excluded.result, created_at = excluded.created_at",
+            tuple(record[c] for c in IDEMPOTENCY_COLUMNS))
 
     def forget_idempotency_before(self, moment: str) -> int:
         return self._conn.execute("DELETE FROM idempotency_records WHERE created_at < ?",
                                   (moment,)).rowcount
 
 
+SYNCED_COLUMNS = ("connector_id", "category", "model", "remote_id", "data", "digest",
+                  "synced_at", "seq", "ord")
+IDEMPOTENCY_COLUMNS = ("org_id", "key", "method", "path", "body_digest", "result",
+                       "created_at")
 CONNECTOR_COLUMNS = ("id, org_id, integration_slug, name, token, created_at, last_synced_at,"
                      " version")
 IDEMPOTENCY_LOOKUP = ("SELECT body_digest, result, created_at FROM idempotency_records"

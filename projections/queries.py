@@ -1,4 +1,5 @@
-"""Read queries on SQLite, for handlers: asynchronous, through the store's reader pool.
+"""Read queries for handlers, on every backend: asynchronous, through the backend's
+reader pool (`projections.sql.Readers`), in portable SQL.
 
 Each list is fetched with a fixed number of queries whatever its length (the options of
 a page of fields come in one query), and ordered by id (UUIDv7, so by creation) for
@@ -8,8 +9,8 @@ stable keyset pagination.
 import json
 from typing import Any
 
-from events.sqlite.readers import ReaderPool
-from projections.sqlite.decisions import CONNECTOR_COLUMNS, IDEMPOTENCY_LOOKUP
+from projections.decisions import CONNECTOR_COLUMNS, IDEMPOTENCY_LOOKUP
+from projections.sql import Readers
 
 Row = dict[str, Any]
 FIELD_COLUMNS = ("id, org_id, category, model, name, description, type, number_format, source,"
@@ -24,8 +25,8 @@ def _field(row: Row) -> Row:
     return row
 
 
-class SqliteReadModel:
-    def __init__(self, readers: ReaderPool) -> None:
+class ReadQueries:
+    def __init__(self, readers: Readers) -> None:
         self._readers = readers
 
     async def _first(self, sql: str, params: Any = ()) -> Row | None:

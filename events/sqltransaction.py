@@ -1,31 +1,41 @@
-"""One unit's write transaction on the SQLite log.
+"""One unit's write transaction on an SQL log, on every backend.
 
 Each append runs in a savepoint of its own, so it is whole or absent even when the unit
 catches an error raised half-way. A refused INSERT is a concurrency conflict when the
 stream is not at the expected version (the UNIQUE(stream_id, version) constraint or the
-gap trigger fired); the database decides, and the stream's version tells which.
+gap trigger fired); the database decides, and the stream's version tells which. What
+differs between backends at this boundary (the driver's integrity error, the
+translation of its errors) is the `Driver`.
 """
 
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from events import sqllog as log
 from events.canonical import canonical_json, chain_hash
 from events.envelope import Metadata, StoredEvent, hashed_body
 from events.errors import ConcurrencyConflict
 from events.ids import uuid7
 from events.ports import Head, WriteTransaction
-from events.sqlite import log
-from events.sqlite.errors import translate
 from events.types import Event
 
 S = TypeVar("S")
-Projector = Callable[[sqlite3.Connection, StoredEvent], None]
+Projector = Callable[[Any, StoredEvent], None]  # (the transaction's connection, the event)
 
 
-class SqliteWriteTransaction(WriteTransaction[S], Generic[S]):
-    def __init__(self, conn: sqlite3.Connection, head: Head, projectors: Sequence[Projector],
-                 clock: Callable[[], str], state: S) -> None:
+@dataclass(frozen=True)
+class Driver:
+    """A backend's driver, as the transaction boundary needs it."""
+
+    integrity_error: type[Exception]
+    translate: Callable[[BaseException], BaseException]  # its errors -> the store's own
+
+
+class SqlWriteTransaction(WriteTransaction[S], Generic[S]):
+    def __init__(self, conn: Any, head: Head, projectors: Sequence[Projector],
+                 clock: Callable[[], str], state: S, driver: Driver) -> None:
+        self._driver = driver
         self._conn = conn
         self.head = head
         self.state = state
@@ -45,11 +55,17 @@ class SqliteWriteTransaction(WriteTransaction[S], Generic[S]):
             stored = self._append(stream_id, expected_version, events, org_id,
                                   (metadata or Metadata()).as_dict())
         except BaseException as exc:
+            # back to the savepoint first: on PostgreSQL nothing else runs in a
+            # transaction an error has aborted until then
             self._conn.execute("ROLLBACK TO append")
             self._conn.execute("RELEASE append")
-            neutral = translate(exc)
+            if isinstance(exc, _RefusedInsert):
+                if self.stream_version(stream_id) != exc.version_before:
+                    raise ConcurrencyConflict(stream_id, expected_version) from None
+                exc = exc.error
+            neutral = self._driver.translate(exc)
             if neutral is exc:
-                raise
+                raise exc
             raise neutral from exc
         self._conn.execute("RELEASE append")
         if stored:
@@ -78,10 +94,8 @@ class SqliteWriteTransaction(WriteTransaction[S], Generic[S]):
                     event.schema_version, canonical_json(data), canonical_json(meta),
                     recorded_at, prev_hash, hash_,
                 ))
-            except sqlite3.IntegrityError:
-                if self.stream_version(stream_id) != version - 1:
-                    raise ConcurrencyConflict(stream_id, expected_version) from None
-                raise
+            except self._driver.integrity_error as exc:
+                raise _RefusedInsert(exc, version - 1) from exc
             record = StoredEvent(seq, event_id, org_id, stream_id, version, event.type_name,
                                  event.schema_version, data, meta, recorded_at, prev_hash,
                                  hash_, event)
@@ -90,3 +104,12 @@ class SqliteWriteTransaction(WriteTransaction[S], Generic[S]):
             stored.append(record)
             prev_hash, last_time = hash_, recorded_at
         return stored
+
+
+class _RefusedInsert(Exception):
+    """The log refused an event; the stream's version, read once the savepoint is rolled
+    back, tells a concurrency conflict from another refusal."""
+
+    def __init__(self, error: Exception, version_before: int) -> None:
+        self.error = error
+        self.version_before = version_before

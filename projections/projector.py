@@ -1,28 +1,32 @@
-"""The SQLite projector: applies one event to the projection tables.
+"""The projector: applies one event to the projection tables, on every backend.
 
 A pure function of (tables, event): times, ids, versions and uniqueness keys come from
 the event, never from the clock or a recomputation. The live append path and the
 rebuild both call `project`, so a rebuild can only differ from the live tables if the
 log does. Every event type has a handler here or is marked as not projected.
+
+The SQL is the portable subset both backends speak (`?` placeholders, which the
+PostgreSQL connection translates; `ON CONFLICT` rather than `INSERT OR ...`), run on
+the write transaction's connection (`Executor`).
 """
 
 import json
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from events import Replayed, StoredEvent
 from events import types as ev
 from projections.dispatch import HandlerTable
+from projections.sql import Executor
 
-Conn = sqlite3.Connection
+Conn = Executor
 Projected = StoredEvent | Replayed
 Handler = Callable[[Conn, Any, Projected], None]  # (conn, typed event, envelope)
-HANDLERS: HandlerTable[Handler] = HandlerTable("the SQLite projector")
+HANDLERS: HandlerTable[Handler] = HandlerTable("the projector")
 handles = HANDLERS.handles
 
 
-def project(conn: sqlite3.Connection, stored: Projected) -> None:
+def project(conn: Conn, stored: Projected) -> None:
     """Apply one event; needs only its `version`, `recorded_at` and typed `event`."""
     handler = HANDLERS.get(type(stored.event))
     if handler is not None:
@@ -33,7 +37,7 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _update(conn: sqlite3.Connection, table: str, changes: dict[str, Any], key: str,
+def _update(conn: Conn, table: str, changes: dict[str, Any], key: str,
             extra: dict[str, Any] | None = None) -> None:
     values = {**changes, **(extra or {})}
     columns = sorted(values)
@@ -52,8 +56,9 @@ def _organization_created(conn: Conn, e: ev.OrganizationCreated, s: Projected) -
 
 @handles(ev.IntegrationEnabled)
 def _integration_enabled(conn: Conn, e: ev.IntegrationEnabled, s: Projected) -> None:
-    conn.execute("INSERT OR IGNORE INTO org_integrations (org_id, integration_slug, enabled_at)"
-                 " VALUES (?,?,?)", (e.org_id, e.integration_slug, s.recorded_at))
+    conn.execute("INSERT INTO org_integrations (org_id, integration_slug, enabled_at)"
+                 " VALUES (?,?,?) ON CONFLICT (org_id, integration_slug) DO NOTHING",
+                 (e.org_id, e.integration_slug, s.recorded_at))
 
 
 @handles(ev.ApiKeyIssued)
@@ -100,7 +105,7 @@ def _connector_synced(conn: Conn, e: ev.ConnectorSynced, s: Projected) -> None:
 
 # --- fields and options -----------------------------------------------------------------------
 
-def _touch_field(conn: sqlite3.Connection, s: Projected, field_id: str) -> None:
+def _touch_field(conn: Conn, s: Projected, field_id: str) -> None:
     conn.execute("UPDATE fields SET updated_at = ?, version = ? WHERE id = ?",
                  (s.recorded_at, s.version, field_id))
 

@@ -1,13 +1,15 @@
-"""Reading the SQLite log: rows back as events, filtered selects, the head, the chain.
+"""Reading the log with SQL, on every backend: rows back as events, filtered selects,
+the head, the chain.
 
-Synchronous, on a `sqlite3.Connection`, so the writer thread, the readers (through
-aiosqlite, with the same SQL), the rebuild and the CLI share it.
+Synchronous, on a DB-API connection with `?` placeholders (`sqlite3` as it is, the
+PostgreSQL adapter of `events.postgres`), so the writer thread, the readers (with the
+same SQL), the rebuild and the CLI share it. The one difference between backends, how a
+field id is found in an event's data, is `field_clause`.
 """
 
 import json
-import sqlite3
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from events.canonical import GENESIS_HASH, chain_hash, loads
 from events.envelope import Replayed, StoredEvent, hashed_body
@@ -25,14 +27,19 @@ STREAM_VERSION = "SELECT MAX(version) FROM events WHERE stream_id = ?"
 STREAM_EVENTS = f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version"
 REPLAY_COLUMNS = "version, type, schema_version, data, recorded_at"
 EMPTY_HEAD = Head(0, GENESIS_HASH, "")
+SQLITE_FIELD = "json_extract(data, '$.field_id') = ?"
 
 
-def head(conn: sqlite3.Connection) -> Head:
+class Executor(Protocol):
+    def execute(self, sql: str, params: Any = ...) -> Any: ...
+
+
+def head(conn: Executor) -> Head:
     row = conn.execute(HEAD).fetchone()
     return Head(*row) if row else EMPTY_HEAD
 
 
-def stream_version(conn: sqlite3.Connection, stream_id: str) -> int:
+def stream_version(conn: Executor, stream_id: str) -> int:
     return conn.execute(STREAM_VERSION, (stream_id,)).fetchone()[0] or 0
 
 
@@ -56,14 +63,14 @@ def select_events(after: int = 0, until_seq: int | None = None,
                   limit: int | None = None, *, before: int | None = None,
                   since_time: str | None = None, stream_id: str | None = None,
                   field_id: str | None = None, types: list[str] | None = None,
-                  descending: bool = False, columns: str = EVENT_COLUMNS
-                  ) -> tuple[str, list[Any]]:
+                  descending: bool = False, columns: str = EVENT_COLUMNS,
+                  field_clause: str = SQLITE_FIELD) -> tuple[str, list[Any]]:
     """SQL and parameters for events in seq order (or reverse), filtered."""
     clauses, params = ["seq > ?"], list[Any]([after])
     for clause, value in (("seq <= ?", until_seq), ("seq < ?", before),
                           ("recorded_at <= ?", until_time), ("recorded_at >= ?", since_time),
                           ("org_id = ?", org_id), ("stream_id = ?", stream_id),
-                          ("json_extract(data, '$.field_id') = ?", field_id)):
+                          (field_clause, field_id)):
         if value is not None:
             clauses.append(clause)
             params.append(value)
@@ -78,7 +85,7 @@ def select_events(after: int = 0, until_seq: int | None = None,
     return sql, params
 
 
-def iter_replayed(conn: sqlite3.Connection, **filters: Any) -> Iterator[Replayed]:
+def iter_replayed(conn: Executor, **filters: Any) -> Iterator[Replayed]:
     """Events for projection only: no metadata, hashes or ids decoded (rebuild speed)."""
     sql, params = select_events(columns=REPLAY_COLUMNS, **filters)
     current: dict[str, int] = {}
@@ -92,13 +99,13 @@ def iter_replayed(conn: sqlite3.Connection, **filters: Any) -> Iterator[Replayed
         yield Replayed(version, recorded_at, from_data(type_, data))
 
 
-def iter_events(conn: sqlite3.Connection, **filters: Any) -> Iterator[StoredEvent]:
+def iter_events(conn: Executor, **filters: Any) -> Iterator[StoredEvent]:
     sql, params = select_events(**filters)
     for row in conn.execute(sql, params):
         yield decode(row)
 
 
-def verify_chain(conn: sqlite3.Connection) -> dict[str, Any]:
+def verify_chain(conn: Executor) -> dict[str, Any]:
     """Recompute every hash in seq order; report the first event that does not match."""
     previous = GENESIS_HASH
     expected_seq = 1
