@@ -9,7 +9,6 @@ rules (model known, integration enabled and serving the category, the connector 
 caller's own, the expression within bounds and compiling) are those of the commands.
 """
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from service.errors import (
 )
 from service.fieldtypes import ValueMismatch, field_type
 from service.jmes import ExpressionError, value_type
+from service.jsontext import dumps
 
 CONNECTOR_SYNC, INTEGRATION_SAMPLE, INLINE = "connector_sync", "integration_sample", "inline"
 
@@ -39,7 +39,7 @@ def document(model: str, record: Any) -> dict[str, Any]:
 
 def stored_document_text(model: str, record_text: str) -> str:
     """The document of a stored row, as JSON text, without parsing the row."""
-    return '{"data":{' + json.dumps(model) + ":" + record_text + "}}"
+    return '{"data":{' + dumps(model) + ":" + record_text + "}}"
 
 
 @dataclass
@@ -53,7 +53,7 @@ class RawDocument:
 
     @property
     def text(self) -> str:
-        return self.stored_text if self.stored_text is not None else json.dumps(self.parsed)
+        return self.stored_text if self.stored_text is not None else dumps(self.parsed)
 
     @property
     def value(self) -> Any:

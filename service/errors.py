@@ -125,9 +125,11 @@ class ConnectorIntegrationMismatch(ValidationFailed):
 class IntegrationNotEnabled(ValidationFailed):
     code = "INTEGRATION_NOT_ENABLED"
 
-    def __init__(self, integration_slug: str) -> None:
+    def __init__(self, integration_slug: str, field: str = "integration_slug") -> None:
+        message = ("not enabled" if field == "integration_slug"
+                   else f"its integration, {integration_slug}, is not enabled")
         super().__init__(f"integration {integration_slug!r} is not enabled for this "
-                         "organization", errors={"integration_slug": ["not enabled"]})
+                         "organization", errors={field: [message]})
 
 
 class IntegrationCategoryMismatch(ValidationFailed):

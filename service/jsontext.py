@@ -2,7 +2,8 @@
 
 orjson is several times faster on the large bodies of lists and resolved values; it
 refuses integers beyond 64 bits (upstream data may hold them), which the standard
-encoder writes. Neither ever writes NaN or Infinity.
+encoder writes. Both write the same compact UTF-8 (integer keys, as in the `errors` of
+a list's items, become strings); neither ever writes NaN or Infinity.
 """
 
 import json
@@ -13,9 +14,10 @@ import orjson
 
 def dumps_bytes(value: Any) -> bytes:
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say
-        return json.dumps(value, allow_nan=False).encode("utf-8")
+        return json.dumps(value, allow_nan=False, ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8")
 
 
 def dumps(value: Any) -> str:

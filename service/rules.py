@@ -41,12 +41,12 @@ def require_integrations(catalogue: Catalogue, slugs: Collection[str]) -> None:
 
 
 def require_enabled(catalogue: Catalogue, enabled: Collection[str],
-                    integration_slug: str) -> None:
+                    integration_slug: str, field: str = "integration_slug") -> None:
     """The integration exists, and the organization (whose enabled integrations are
-    given) may use it."""
+    given) may use it; `field` is the request field that chose it."""
     require_integrations(catalogue, [integration_slug])
     if integration_slug not in enabled:
-        raise IntegrationNotEnabled(integration_slug)
+        raise IntegrationNotEnabled(integration_slug, field)
 
 
 def require_same_integration(connector: dict[str, Any], integration_slug: str | None) -> None:

@@ -212,6 +212,25 @@ async def test_error_bodies_are_compact_utf_8(client, tenant):
     assert "\\u00" not in text and '", "' not in text
 
 
+async def test_errors_about_list_items_are_compact_utf_8_too(client, tenant):
+    # the errors of a list's items are keyed by index: integers until they are written
+    response = await client.post(
+        f"/api/v1/connectors/{tenant.connector_token}/sync", headers=tenant.headers,
+        json={**EMPLOYEE, "records": [{"remote_id": "r", "data": {}, "é": 1}]})
+    text = await response.text()
+    assert response.status == 422, text
+    assert '"errors":{"records":{"0":{"é":' in text, text
+
+
+async def test_the_integration_sample_is_compact_utf_8(client, tenant):
+    response = await client.get(f"{F}/raw-data", headers=tenant.headers, params={
+        "integration_slug": "workday", **EMPLOYEE})
+    text = await response.text()
+    assert response.status == 200, text
+    assert text.startswith('{"data":{"employee":{'), text[:80]
+    assert "\\u00" not in text and '", "' not in text
+
+
 # --- sync counts ----------------------------------------------------------------------------
 
 async def test_sync_counts_add_up_and_say_how_many_duplicates_were_folded(client, tenant):

@@ -217,9 +217,10 @@ async def test_disabling_an_integration_is_refused_while_a_mapping_uses_it(
         await answer(await client.delete(f"{F}/mapping/{remaining}", headers=tenant.headers))
     await run(app, DisableIntegration(tenant.slug, "workday"))
     # its connector stays, and takes no new mapping until the integration is enabled again
-    await problem(await client.post(f"{F}/mapping", headers=tenant.headers, json={
+    refused = await problem(await client.post(f"{F}/mapping", headers=tenant.headers, json={
         "custom_field_id": name, "connector_token": tenant.connector_token,
         "json_path": "a"}), 422, "INTEGRATION_NOT_ENABLED")
+    assert list(refused["errors"]) == ["connector_token"], refused  # what the request named
     models = await answer(await client.get("/api/v1/lookup/integrations",
                                            headers=tenant.headers))
     assert "workday" not in [i["slug"] for i in models["integrations"]]

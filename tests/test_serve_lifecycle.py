@@ -171,7 +171,7 @@ async def test_the_demo_banner_is_printed_once_the_port_is_bound(tmp_path, serve
         pass
     assert banner.startswith("Custom Fields Service: demo organization ready"), banner
     assert f"Serving on {server.base} (Ctrl-C stops)" in banner
-    [key] = [line.split()[-1] for line in banner.splitlines() if "API key" in line]
+    [key] = [line.split()[-1] for line in banner.splitlines() if line.strip().startswith("API key")]
     async with aiohttp.ClientSession() as session:
         async with session.get(server.base + "/api/v1/lookup/integrations",
                                params={"category": "HRIS"},

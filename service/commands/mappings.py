@@ -59,7 +59,7 @@ class CreateMapping(Command[Row]):
             connector = rules.require_connector(
                 tx.state.connector_by_token(self.org_id, self.connector_token))
             rules.require_enabled(ctx.catalogue, tx.state.enabled_integrations(self.org_id),
-                                  connector["integration_slug"])
+                                  connector["integration_slug"], field="connector_token")
             connector_id = connector["id"]
             served_by, chosen_by = connector["integration_slug"], "connector_token"
             taken = tx.state.has_mapping(field["id"], connector_id=connector_id)
