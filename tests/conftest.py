@@ -93,8 +93,11 @@ def backend(request, tmp_path):
 
 # --- the dashboard's browser tests (tests/browser.py) --------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One headless Chromium per test module. Not per session: Playwright's sync API
+    keeps an event loop registered while it is open, which the asyncio tests of the
+    modules after the browser tests could not run beside."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser import launch
