@@ -17,9 +17,12 @@ from service.apis import sharing_state
 from service.dashboard import guard, sessions
 from service.dashboard.views import (
     configuration,
+    field_edit,
     fields,
     history,
     mapping,
+    mapping_preview,
+    options,
     overview,
     signin,
     values,
@@ -27,8 +30,10 @@ from service.dashboard.views import (
 from service.settings import Settings
 
 HTMX = "htmx-2.0.11.min.js"
-VIEWS = [signin.routes, overview.routes, fields.routes, mapping.routes, history.routes,
-         configuration.routes, values.routes]
+# `fields` before `field_edit`: GET /fields/new is not a field's page
+VIEWS = [signin.routes, overview.routes, fields.routes, field_edit.routes, options.routes,
+         mapping.routes, mapping_preview.routes, history.routes, configuration.routes,
+         values.routes]
 
 
 def dashboard_app(root: web.Application, settings: Settings) -> web.Application:
