@@ -10,7 +10,7 @@ PY         := $(VENV)/bin/python
 RUN_STAMP  := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean postgres-server
 .DELETE_ON_ERROR:
 
 $(PY):
@@ -40,15 +40,35 @@ $(CHROMIUM):
 		exit 1; \
 	fi
 
-test: $(TEST_STAMP) | $(CHROMIUM)
+# The PostgreSQL tests start a temporary server of their own from Debian's server
+# binaries (tests/pgcluster.py): the `postgresql` package is installed here when missing
+# (as root; without creating the package's default cluster), unless
+# CUSTOM_FIELDS_TEST_POSTGRES names a server to use instead.
+postgres-server:
+	@if [ -n "$$CUSTOM_FIELDS_TEST_POSTGRES" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		mkdir -p /etc/postgresql-common && \
+		{ [ -e /etc/postgresql-common/createcluster.conf ] || \
+		  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; } && \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends postgresql; \
+	else \
+		echo "the PostgreSQL tests need the server binaries: apt-get install postgresql" \
+		     "(as root), or set CUSTOM_FIELDS_TEST_POSTGRES=postgresql://..." >&2; \
+		exit 1; \
+	fi
+
+test: $(TEST_STAMP) postgres-server | $(CHROMIUM)
 	CUSTOM_FIELDS_CHROMIUM=$(CHROMIUM) $(PY) -m pytest
 
 lint: $(TEST_STAMP)
 	$(PY) -m ruff check events projections service tests bench
 	$(PY) -m mypy
 
-bench: $(TEST_STAMP)
+bench: $(TEST_STAMP) postgres-server
 	$(PY) -m bench.run
+	$(PY) -m bench.postgres --docs
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,4 +1,4 @@
-"""The two baseline apps every HTTP figure is divided by.
+"""The baseline apps every HTTP figure is divided by.
 
 - `json`: a minimal aiohttp app answering a fixed small JSON to any GET or POST (a POST
   body is read, not parsed). The reference for the read path and for preview.
@@ -6,9 +6,13 @@
   POST and commits it before answering, with the service's durability settings: WAL and
   the `synchronous` level of `service.settings.Settings` (FULL unless
   CUSTOM_FIELDS_SYNCHRONOUS says otherwise). The reference for the write path.
+- `postgres` (b-pg): (b) on PostgreSQL, for `python -m bench.postgres`: one INSERT of the
+  request body per POST through one psycopg 3 connection (the service's driver) in
+  autocommit mode, so each INSERT is its own transaction and COMMIT, answered after it;
+  `--db` is the server's URL (its search_path chooses the schema).
 
-Run one with `python -m bench.baselines json|sqlite --port P [--db PATH]`; both answer
-GET /readyz with 200 once they are listening.
+Run one with `python -m bench.baselines json|sqlite|postgres --port P [--db PATH|URL]`;
+they answer GET /readyz with 200 once they are listening.
 
 Figures that are not request rates are divided by a reference computed the plain way,
 also here (each prints {"count", "seconds"} as JSON):
@@ -76,6 +80,31 @@ def sqlite_app(path: str, synchronous: str) -> web.Application:
     return app
 
 
+def postgres_app(url: str) -> web.Application:
+    """(b) on PostgreSQL: one connection, autocommit mode, one INSERT (its own transaction
+    and COMMIT) per POST, run on the event loop like (b)'s SQLite calls."""
+    import psycopg  # only this baseline needs the driver
+
+    conn = psycopg.connect(url, autocommit=True, application_name="bench baseline (b-pg)")
+    conn.execute("CREATE TABLE IF NOT EXISTS rows (id BIGSERIAL PRIMARY KEY,"
+                 " body TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL)")
+
+    async def ready(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ready"})
+
+    async def insert(request: web.Request) -> web.Response:
+        body = await request.text()
+        row = conn.execute("INSERT INTO rows (body, created_at) VALUES (%s, clock_timestamp())"
+                           " RETURNING id", (body,)).fetchone()
+        assert row is not None
+        return web.json_response({"id": row[0], "status": "SUCCESS"}, status=201)
+
+    app = web.Application(client_max_size=Settings().max_body_bytes)
+    app.router.add_get("/readyz", ready)
+    app.router.add_route("POST", "/{tail:.*}", insert)
+    return app
+
+
 def scan(path: str) -> dict[str, float]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     started = time.perf_counter()
@@ -103,9 +132,10 @@ def values(records: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["json", "sqlite", "scan", "values"])
+    parser.add_argument("kind", choices=["json", "sqlite", "postgres", "scan", "values"])
     parser.add_argument("--port", type=int)
-    parser.add_argument("--db", help="SQLite file (sqlite: default a temp file; scan: the log)")
+    parser.add_argument("--db", help="SQLite file (sqlite: default a temp file; scan: the log)"
+                        "; postgres: the server's URL")
     parser.add_argument("--records", type=int, default=10_000)
     args = parser.parse_args(argv)
     if args.kind == "scan":
@@ -118,6 +148,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--port is required for the apps")
     if args.kind == "json":
         app = json_app()
+    elif args.kind == "postgres":
+        if not args.db:
+            parser.error("postgres needs --db postgresql://...")
+        app = postgres_app(args.db)
     else:
         path = args.db or os.path.join(tempfile.mkdtemp(prefix="bench-baseline-"), "b.sqlite")
         app = sqlite_app(path, Settings.from_env().synchronous)

@@ -188,9 +188,10 @@ def render(args: argparse.Namespace, gen: LoadGenerator, rows: list[Row],
         "",
         "## Reproduce",
         "",
-        "- `make bench` (this page), or `python -m bench.run --quick` for a fast check "
-        "(2 s loads, 1,000 records, 100,000 events; it writes here too unless `--output` "
-        "says otherwise).",
+        "- `make bench` (this page: `python -m bench.run`, then `python -m bench.postgres "
+        "--docs` for the PostgreSQL section), or `python -m bench.run --quick` for a fast "
+        "check (2 s loads, 1,000 records, 100,000 events; it writes here too unless "
+        "`--output` says otherwise).",
         "- `python -m bench.run --only list_fields,values --rounds 3` reruns some rows, "
         "alternating baseline and ours three times.",
         "- `python -m bench.run --only preview --quick --profile DIR` runs the service "

@@ -33,5 +33,9 @@ class StorageError(EventStoreError):
     """Any other database failure."""
 
 
+class SchemaTooNew(StorageError):
+    """The database's schema was migrated by a later version of the program."""
+
+
 class UnknownEventType(EventStoreError):
     """The log holds a type this code does not declare."""

@@ -8,7 +8,7 @@ field id is found in an event's data, is `field_clause`.
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from events.canonical import GENESIS_HASH, chain_hash, loads
@@ -107,10 +107,15 @@ def iter_events(conn: Executor, **filters: Any) -> Iterator[StoredEvent]:
 
 def verify_chain(conn: Executor) -> dict[str, Any]:
     """Recompute every hash in seq order; report the first event that does not match."""
+    return check_chain(conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))
+
+
+def check_chain(rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
+    """The chain check over log rows (in `EVENT_COLUMNS` order), from the genesis on."""
     previous = GENESIS_HASH
     expected_seq = 1
     count = 0
-    for row in conn.execute(f"SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"):
+    for row in rows:
         (seq, event_id, org_id, stream_id, version, type_, schema_version, data_json,
          metadata_json, recorded_at, prev_hash, hash_) = row
         body = hashed_body(seq, event_id, org_id, stream_id, version, type_, schema_version,

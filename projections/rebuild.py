@@ -1,28 +1,39 @@
-"""Rebuild, checksum and replay on SQLite: the projections recomputed from the log.
+"""Rebuild, checksum and replay: the projections recomputed from the log, on every
+backend.
 
-`rebuild` replays every event into `temp` copies of the projection tables (unqualified
-names resolve to `temp` first, so the very projector of the live path fills them), then
-compares checksums and swaps the rows into `main`, all inside one write transaction.
-`replay` does the same up to a point in the log and returns the state instead.
+`rebuild` replays every event into scratch copies of the projection tables (SQLite's
+`temp`, PostgreSQL's `pg_temp`: unqualified names resolve to them first, so the very
+projector of the live path fills them), then compares checksums and swaps the rows into
+the live tables, all inside one write transaction. `replay` does the same up to a point
+in the log and returns the state instead. What differs between backends is a `Place`.
 """
 
 import hashlib
-import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from events import sqllog as log
 from events.canonical import canonical_json
 from projections.projector import project
-from projections.sqlite.schema import (
-    ORG_COLUMN,
-    TABLES,
-    create_projection_tables,
-    drop_projection_tables,
-)
+from projections.tables import ORG_COLUMN, TABLES
 
 
-def dump(conn: sqlite3.Connection, schema: str = "main",
-         org_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class Place:
+    """Where a backend keeps the live and the scratch tables, and how it opens the
+    transactions of maintenance."""
+
+    live: str                                # schema of the live tables
+    scratch: str                             # schema of the scratch copies
+    make_scratch: Callable[[Any], None]      # (re)creates empty scratch tables
+    drop_scratch: Callable[[Any], None]
+    begin_read: Callable[[Any], None]        # a consistent snapshot of log and tables
+    begin_write: Callable[[Any], None]       # holds the log's write lock to the end
+    after_swap: Callable[[Any], None] = lambda conn: None  # tell readers the tables moved
+
+
+def dump(conn: Any, schema: str, org_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every projection row, each table sorted by its key: the canonical state."""
     state: dict[str, list[dict[str, Any]]] = {}
     for table, order in TABLES.items():
@@ -41,7 +52,7 @@ def dump(conn: sqlite3.Connection, schema: str = "main",
     return state
 
 
-def checksum(conn: sqlite3.Connection, schema: str = "main") -> str:
+def checksum(conn: Any, schema: str) -> str:
     """sha256 over every projection row in dump order (table name, then each row's
     values as canonical JSON), streamed so no dump is held in memory."""
     digest = hashlib.sha256()
@@ -51,13 +62,12 @@ def checksum(conn: sqlite3.Connection, schema: str = "main") -> str:
         digest.update(canonical_json([d[0] for d in cursor.description]).encode())
         for row in cursor:
             digest.update(b"\n")
-            digest.update(canonical_json(row).encode())
+            digest.update(canonical_json(list(row)).encode())
     return digest.hexdigest()
 
 
-def _replay_into_temp(conn: sqlite3.Connection, **filters: Any) -> int:
-    drop_projection_tables(conn, "temp")
-    create_projection_tables(conn, "temp")
+def _replay_into_scratch(conn: Any, place: Place, **filters: Any) -> int:
+    place.make_scratch(conn)
     count = 0
     for replayed in log.iter_replayed(conn, **filters):
         project(conn, replayed)
@@ -65,44 +75,46 @@ def _replay_into_temp(conn: sqlite3.Connection, **filters: Any) -> int:
     return count
 
 
-def compare(conn: sqlite3.Connection) -> dict[str, Any]:
-    """Replay the whole log into temp tables; compare their checksum with the live one.
+def compare(conn: Any, place: Place) -> dict[str, Any]:
+    """Replay the whole log into scratch tables; compare their checksum with the live one.
 
-    Leaves the temp tables in place for `rebuild` to swap in; the caller owns the
+    Leaves the scratch tables in place for `rebuild` to swap in; the caller owns the
     transaction and drops them.
     """
-    events = _replay_into_temp(conn)
-    fresh = checksum(conn, "temp")
-    live = checksum(conn, "main")
+    events = _replay_into_scratch(conn, place)
+    fresh = checksum(conn, place.scratch)
+    live = checksum(conn, place.live)
     return {"events": events, "checksum": fresh, "live_checksum": live, "matched": fresh == live}
 
 
-def verify(conn: sqlite3.Connection) -> dict[str, Any]:
-    """Hash chain and projection checksum, in one read transaction."""
-    conn.execute("BEGIN")
+def verify(conn: Any, place: Place) -> dict[str, Any]:
+    """Hash chain and projection checksum, in one snapshot; nothing is changed."""
+    place.begin_read(conn)
     try:
         chain = log.verify_chain(conn)
-        projections = compare(conn)
-        drop_projection_tables(conn, "temp")
+        projections = compare(conn, place)
+        place.drop_scratch(conn)
     finally:
         conn.execute("ROLLBACK")
     return {"ok": chain["ok"] and projections["matched"], "events": chain["events"],
             "chain": chain, "projections": projections}
 
 
-def rebuild(conn: sqlite3.Connection) -> dict[str, Any]:
+def rebuild(conn: Any, place: Place) -> dict[str, Any]:
     """Replay the whole log into fresh tables and swap them in, in one transaction.
 
     The caller passes a connection with no open transaction; the write lock is held
-    from the first event read to the swap, so no write can slip in between.
+    from the first event read to the swap, so no write can slip in between (readers go
+    on reading the old rows until the COMMIT).
     """
-    conn.execute("BEGIN IMMEDIATE")
+    place.begin_write(conn)
     try:
-        result = compare(conn)
+        result = compare(conn, place)
         for table in TABLES:
-            conn.execute(f"DELETE FROM main.{table}")
-            conn.execute(f"INSERT INTO main.{table} SELECT * FROM temp.{table}")
-        drop_projection_tables(conn, "temp")
+            conn.execute(f"DELETE FROM {place.live}.{table}")
+            conn.execute(f"INSERT INTO {place.live}.{table} SELECT * FROM {place.scratch}.{table}")
+        place.drop_scratch(conn)
+        place.after_swap(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -111,15 +123,15 @@ def rebuild(conn: sqlite3.Connection) -> dict[str, Any]:
             "matched": result["matched"]}
 
 
-def replay(conn: sqlite3.Connection, *, until_seq: int | None = None,
+def replay(conn: Any, place: Place, *, until_seq: int | None = None,
            until_time: str | None = None, org_id: str | None = None) -> dict[str, Any]:
     """The projection state as it was after event `until_seq` (or at `until_time`)."""
-    conn.execute("BEGIN")
+    place.begin_read(conn)
     try:
-        events = _replay_into_temp(conn, until_seq=until_seq, until_time=until_time,
-                                   org_id=org_id)
-        state = dump(conn, "temp", org_id)
-        drop_projection_tables(conn, "temp")
+        events = _replay_into_scratch(conn, place, until_seq=until_seq,
+                                      until_time=until_time, org_id=org_id)
+        state = dump(conn, place.scratch, org_id)
+        place.drop_scratch(conn)
     finally:
         conn.execute("ROLLBACK")
     return {"events": events, "state": state}

@@ -5,24 +5,19 @@ Every command prints JSON on stdout (logs and errors go to stderr). Exit status:
 a database file that does not exist for a command that only reads or maintains it),
 2 usage (argparse's own errors). Tenancy commands are events written through the same
 event store and commands as the API, and create the database on first use; maintenance
-(rebuild, verify, replay, events, backup) goes through the backend's maintenance
-interface, on an existing database only. `serve` is `service.serving`.
+(rebuild, verify, replay, events, backup, restore) is `service.cli_maintenance`;
+`serve` is `service.serving`.
 """
 
 import argparse
 import asyncio
-import json
-import os
-import re
 import sys
 import textwrap
-from datetime import datetime
-from typing import Any
 
 from events import EventStoreError
-from events.clock import iso_utc
-from projections import Maintenance
 from service.backend import make_backend
+from service.cli_common import CommandFailed, print_json
+from service.cli_maintenance import add_maintenance_commands
 from service.commands import Command, Context, execute
 from service.commands.tenancy import (
     CreateConnector,
@@ -32,7 +27,7 @@ from service.commands.tenancy import (
     IssueKey,
     RevokeKey,
 )
-from service.errors import DomainError, OrganizationNotFound
+from service.errors import DomainError
 from service.serving import CannotServe, check_listen_address, serve
 from service.settings import DEFAULT_DB, SettingError, Settings
 
@@ -41,14 +36,6 @@ EXIT_CODES = """exit status:
   1  failed or bad input: a refusal (unknown organization, duplicate slug, ...), a
      database error, a bad value or setting, a database that does not exist
   2  usage: an unknown command or option, a missing or malformed argument"""
-
-
-class CommandFailed(Exception):
-    """Bad input the CLI itself refuses: one line on stderr, exit 1."""
-
-
-def _print(value: Any) -> None:
-    sys.stdout.write(json.dumps(value) + "\n")
 
 
 def _write(settings: Settings, command: Command[dict]) -> dict:
@@ -62,102 +49,30 @@ def _write(settings: Settings, command: Command[dict]) -> dict:
     return asyncio.run(run())
 
 
-def _maintenance(settings: Settings) -> Maintenance:
-    """The maintenance interface of an existing database (never creates one: a
-    misspelled path is an error, not an empty database that verifies)."""
-    backend = make_backend(settings)
-    if not os.path.exists(settings.db):
-        raise CommandFailed(f"no database at {settings.db} (give --db PATH or set "
-                            "CUSTOM_FIELDS_DB)")
-    return backend.maintenance()
-
-
-def _org_id(maintenance: Maintenance, slug: str | None) -> str | None:
-    if slug is None:
-        return None
-    org = maintenance.organization_by_slug(slug)
-    if org is None:
-        raise OrganizationNotFound(slug)
-    return org["id"]
-
-
-def _until(text: str) -> dict[str, Any]:
-    if re.fullmatch(r"[0-9]+", text):
-        return {"until_seq": int(text)}
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandFailed(f"--until takes a sequence number or an ISO time, not {text!r}"
-                            ) from None
-    return {"until_time": iso_utc(moment)}  # a time without an offset is UTC
-
-
 # --- commands -----------------------------------------------------------------------------
 
 def cmd_org_create(args, settings):
-    _print(_write(settings, CreateOrganization(args.slug, args.name)))
+    print_json(_write(settings, CreateOrganization(args.slug, args.name)))
 
 
 def cmd_key_create(args, settings):
-    _print(_write(settings, IssueKey(args.org)))
+    print_json(_write(settings, IssueKey(args.org)))
 
 
 def cmd_key_revoke(args, settings):
-    _print(_write(settings, RevokeKey(args.key_id)))
+    print_json(_write(settings, RevokeKey(args.key_id)))
 
 
 def cmd_integration_enable(args, settings):
-    _print(_write(settings, EnableIntegrations(args.org, tuple(args.slugs))))
+    print_json(_write(settings, EnableIntegrations(args.org, tuple(args.slugs))))
 
 
 def cmd_integration_disable(args, settings):
-    _print(_write(settings, DisableIntegration(args.org, args.slug)))
+    print_json(_write(settings, DisableIntegration(args.org, args.slug)))
 
 
 def cmd_connector_create(args, settings):
-    _print(_write(settings, CreateConnector(args.integration, args.name, org_slug=args.org)))
-
-
-def cmd_rebuild(args, settings):
-    with _maintenance(settings) as maintenance:
-        _print(maintenance.rebuild())
-
-
-def cmd_verify(args, settings):
-    with _maintenance(settings) as maintenance:
-        result = maintenance.verify()
-    _print(result)
-    if not result["ok"]:
-        raise SystemExit(1)
-
-
-def cmd_replay(args, settings):
-    until = _until(args.until)
-    with _maintenance(settings) as maintenance:
-        result = maintenance.replay(org_id=_org_id(maintenance, args.org), **until)
-    _print({"until": args.until, "organization": args.org, **result})
-
-
-def cmd_events(args, settings):
-    with _maintenance(settings) as maintenance:
-        for stored in maintenance.events(after=args.after,
-                                         org_id=_org_id(maintenance, args.org)):
-            _print(stored.as_json())
-
-
-def cmd_backup(args, settings):
-    """A consistent copy of the database, safe while the server writes, checked with
-    `verify` before it is reported."""
-    with _maintenance(settings) as maintenance:
-        try:
-            maintenance.backup(args.to)
-        except FileExistsError:
-            raise CommandFailed(f"{args.to} exists; backup never overwrites a file") from None
-    with _maintenance(settings.with_(db=args.to)) as copy:
-        result = copy.verify()
-    _print({"backup": args.to, "ok": result["ok"], "events": result["events"]})
-    if not result["ok"]:
-        raise SystemExit(1)
+    print_json(_write(settings, CreateConnector(args.integration, args.name, org_slug=args.org)))
 
 
 def cmd_serve(args, settings):
@@ -197,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "event log, and the HTTP server. Prints JSON on stdout; logs and errors\n"
                     "go to stderr. Settings are CUSTOM_FIELDS_<NAME> environment variables\n"
                     "(docs/OPERATIONS.md lists them).")
-    parser.add_argument("--db", help="the SQLite file (default: $CUSTOM_FIELDS_DB, else "
+    parser.add_argument("--db", help="the SQLite file, or a postgresql://user@host:port/db "
+                                     "URL (default: $CUSTOM_FIELDS_DB, else "
                                      f"{DEFAULT_DB})")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -247,24 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: off)")
     p.set_defaults(fn=cmd_serve)
 
-    _parser(sub, "rebuild", "replay the log into fresh projections and swap them in"
-            ).set_defaults(fn=cmd_rebuild)
-    _parser(sub, "verify", "check the hash chain and the projection checksum"
-            ).set_defaults(fn=cmd_verify)
-    p = _parser(sub, "replay", "the state at a point in the log")
-    p.add_argument("--until", required=True, help="a sequence number or an ISO time "
-                                                  "(without an offset: UTC)")
-    p.add_argument("--org", help="only this organization's state (default: every "
-                                 "organization)")
-    p.set_defaults(fn=cmd_replay)
-    p = _parser(sub, "backup", "copy the database while it is in use, then verify it")
-    p.add_argument("--to", required=True, help="the new file to write (never overwritten)")
-    p.set_defaults(fn=cmd_backup)
-    p = _parser(sub, "events", "the log as JSON lines")
-    p.add_argument("--org", help="only this organization's events (default: all)")
-    p.add_argument("--after", type=int, default=0, help="only events after this sequence "
-                                                        "number")
-    p.set_defaults(fn=cmd_events)
+    add_maintenance_commands(sub, _parser)
+
     return parser
 
 

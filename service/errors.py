@@ -290,6 +290,14 @@ class RecordTooLarge(PayloadTooLarge):
 
 # --- requests ---------------------------------------------------------------------------------
 
+class TextHasNul(ValidationFailed):
+    code = "VALIDATION_ERROR"
+
+    def __init__(self, attribute: str) -> None:
+        super().__init__(f"{attribute} contains the NUL character (U+0000), which no text "
+                         "may hold: remove it", errors={attribute: ["no U+0000 characters"]})
+
+
 class IdempotencyKeyReused(ValidationFailed):
     code = "IDEMPOTENCY_KEY_REUSED"
 

@@ -123,8 +123,9 @@ def problem_for(exc: Exception, request: web.Request) -> web.StreamResponse:
         return problem_response(409, "CONFLICT", "the write conflicts with the stored state; "
                                 "nothing was written")
     if isinstance(exc, StorageUnavailable):
-        error_log.error("storage unavailable in %s %s", request.method, request.path,
-                        exc_info=exc)
+        # an outage is many of these: one line each, not a traceback
+        error_log.error("storage unavailable in %s %s: %s", request.method, request.path,
+                        exc)
         return problem_response(503, "STORAGE_UNAVAILABLE", "the database is busy or "
                                 "unavailable; nothing was written, retry shortly",
                                 headers={"Retry-After": "1"})

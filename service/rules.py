@@ -14,6 +14,7 @@ from service.errors import (
     IntegrationCategoryMismatch,
     IntegrationNotEnabled,
     StaleResource,
+    TextHasNul,
     UnknownCategory,
     UnknownIntegration,
     UnknownModel,
@@ -84,3 +85,27 @@ def require_precondition(if_match: str | None, current: Any) -> None:
     """A client's If-Match (the ETag it read) that no longer holds is a 412."""
     if if_match is not None and if_match != str(current):
         raise StaleResource(str(current), if_match)
+
+
+# text the databases can store: PostgreSQL's text type cannot hold U+0000 (SQLite can),
+# so no backend takes it, and the answer is the same on both
+NUL = "\x00"
+
+
+def require_no_nul(values: dict[str, Any]) -> None:
+    """Refuse U+0000 in any text of a command's input (`values`: attribute -> value,
+    looked into through lists and dicts). An upstream record's `data` is exempt: it is
+    stored as JSON text, where the character is the escape `\\u0000`."""
+    for name, value in values.items():
+        if _has_nul(value):
+            raise TextHasNul(name)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or (k != "data" and _has_nul(v)) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False

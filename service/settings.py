@@ -41,7 +41,8 @@ class Settings:
     rate_limit_per_second: float = 0.0  # per API key; 0 turns rate limiting off
     rate_limit_burst: int = 50
     idempotency_ttl_hours: int = 24
-    readers: int = 2                   # read connections
+    readers: int = 2                   # read connections (PostgreSQL: the pool's size)
+    postgres_pooler: bool = False      # PostgreSQL behind PgBouncer in transaction mode
     session_ttl_minutes: int = 480     # a dashboard sign-in lasts this long
     session_secret: str = ""           # base64 of 32 bytes; empty: a new one per process
     session_cookie_secure: bool = False  # set true behind TLS: the cookie then needs https

@@ -14,7 +14,7 @@ from service.commands.tenancy import (
     IssueKey,
 )
 from service.settings import Settings
-from tests.backends import HARNESSES
+from tests.backends import HARNESSES, Harness
 
 
 @dataclass
@@ -35,9 +35,17 @@ class Tenant:
         return {**self.headers, "organizationSlug": self.slug}
 
 
+@pytest.fixture(params=sorted(HARNESSES))
+def backend(request, tmp_path) -> Harness:
+    """A harness for each backend (test ids show `[postgresql]` and `[sqlite]`): a fresh
+    database of it, and what tests need to do behind the backend's back. Every test
+    through `settings` (so through `app` and `client`) runs once per backend."""
+    return HARNESSES[request.param](str(tmp_path))
+
+
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(db=str(tmp_path / "test.db"), synchronous="NORMAL")
+def settings(backend) -> Settings:
+    return Settings(db=backend.db, synchronous="NORMAL")
 
 
 @pytest.fixture
@@ -82,13 +90,6 @@ async def tenant(client, app) -> Tenant:
 @pytest.fixture
 async def other_tenant(client, app) -> Tenant:
     return await make_tenant(app, "globex")
-
-
-@pytest.fixture(params=sorted(HARNESSES))
-def backend(request, tmp_path):
-    """A harness for each backend (test ids show `[sqlite]`): it opens the backend on a
-    fresh database and does what tests need behind its back."""
-    return HARNESSES[request.param](str(tmp_path))
 
 
 # --- the dashboard's browser tests (tests/browser.py) --------------------------------------

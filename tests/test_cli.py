@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from service import cli
-from tests.backends import SqliteHarness
+from tests.backends import HARNESSES, harness_for
+from tests.processes import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -76,9 +77,10 @@ class Bootstrapped:
     other_org: Result
 
 
-@pytest.fixture(scope="module")
-def boot(tmp_path_factory) -> Bootstrapped:
-    db = str(tmp_path_factory.mktemp("cli") / "cli.db")
+@pytest.fixture(scope="module", params=sorted(HARNESSES))
+def boot(request, tmp_path_factory) -> Bootstrapped:
+    """The bootstrapped database, once per backend (`--db` a file or a URL)."""
+    db = HARNESSES[request.param](str(tmp_path_factory.mktemp("cli"))).db
     org = run(db, "org", "create", "--slug", "acme", "--name", "Acme Corp")
     key = run(db, "key", "create", "--org", "acme")
     integrations = run(db, "integration", "enable", "--org", "acme", "workday", "hubspot",
@@ -132,7 +134,7 @@ def test_tenancy_commands_print_the_documented_json(boot):
 
 def test_the_key_secret_is_stored_only_as_a_hash(boot):
     secret = boot.key.json["key"]
-    assert secret not in SqliteHarness(boot.db).dump_text()
+    assert secret not in harness_for(boot.db).dump_text()
 
 
 def test_events_prints_the_log_as_json_lines(boot):
@@ -200,7 +202,7 @@ def test_rebuild_reports_the_events_the_checksum_and_a_match(boot):
     assert set(result) == {"events", "checksum", "matched"}
     assert result["events"] == TOTAL_EVENTS
     assert result["matched"] is True
-    with SqliteHarness(boot.db).backend().maintenance() as maintenance:
+    with harness_for(boot.db).backend().maintenance() as maintenance:
         assert result["checksum"] == maintenance.checksum()
 
 
@@ -254,12 +256,22 @@ def test_replay_until_a_unicode_digit_fails_cleanly(boot, capsys):
     assert "--until" in capsys.readouterr().err
 
 
+def _restored_copy(boot, tmp_path):
+    """The bootstrapped database backed up and restored into a new one, of the same
+    backend: (the backup's report, the restore's report, the copy's harness)."""
+    export = str(tmp_path / "backup.jsonl")
+    backup = _ok(run(boot.db, "backup", "--to", export)).json
+    copy = HARNESSES[harness_for(boot.db).name](str(tmp_path))
+    restored = _ok(run(copy.db, "restore", "--from", export)).json
+    return backup, restored, copy
+
+
 def test_verify_exits_1_after_an_event_was_tampered_with(boot, tmp_path):
-    copy = SqliteHarness(boot.db).copy_to(str(tmp_path / "tampered.db"))
+    _, _, copy = _restored_copy(boot, tmp_path)
     [event] = [e for e in _ok(run(boot.db, "events")).lines if e["seq"] == OTHER_ORG_CREATED]
     copy.tamper_event_data(OTHER_ORG_CREATED, {**event["data"], "name": "Evil Corp"})
 
-    result = run(copy.path, "verify")
+    result = run(copy.db, "verify")
 
     assert result.returncode == 1
     report = result.json
@@ -268,16 +280,54 @@ def test_verify_exits_1_after_an_event_was_tampered_with(boot, tmp_path):
     assert report["chain"]["first_bad_seq"] == OTHER_ORG_CREATED
 
 
-def test_backup_writes_a_verified_copy_and_never_overwrites(boot, tmp_path):
-    target = str(tmp_path / "copy.db")
-    result = _ok(run(boot.db, "backup", "--to", target)).json
-    events = len(_ok(run(boot.db, "events")).lines)
-    assert result == {"backup": target, "ok": True, "events": events}
-    with SqliteHarness(target).backend().maintenance() as copy, \
-            SqliteHarness(boot.db).backend().maintenance() as original:
-        assert copy.checksum() == original.checksum()
-    again = run(boot.db, "backup", "--to", target)
+def test_backup_and_restore_give_the_same_log_and_projections(boot, tmp_path):
+    backup, restored, copy = _restored_copy(boot, tmp_path)
+    events = _ok(run(boot.db, "events")).lines
+    assert backup == {"backup": str(tmp_path / "backup.jsonl"), "ok": True,
+                      "events": len(events), "synced_records": 0}
+    with harness_for(boot.db).maintenance() as original:
+        checksum = original.checksum()
+    assert restored == {"restored": str(tmp_path / "backup.jsonl"), "ok": True,
+                        "events": len(events), "synced_records": 0, "checksum": checksum}
+    assert _ok(run(copy.db, "events")).lines == events, "the same events, hashes and all"
+    again = run(boot.db, "backup", "--to", str(tmp_path / "backup.jsonl"))
     assert again.returncode == 1 and "exists" in again.stderr
+    into_a_used_one = run(copy.db, "restore", "--from", str(tmp_path / "backup.jsonl"))
+    assert into_a_used_one.returncode == 1 and into_a_used_one.stdout == ""
+    assert "Traceback" not in into_a_used_one.stderr
+    assert _ok(run(copy.db, "events")).lines == events, "a refused restore adds nothing"
+
+
+def test_a_backup_restores_into_the_other_backend(boot, tmp_path):
+    export = str(tmp_path / "backup.jsonl")
+    _ok(run(boot.db, "backup", "--to", export))
+    other = next(name for name in HARNESSES if name != harness_for(boot.db).name)
+    target = HARNESSES[other](str(tmp_path))
+    restored = _ok(run(target.db, "restore", "--from", export)).json
+    assert restored["ok"] is True
+    assert _ok(run(target.db, "events")).lines == _ok(run(boot.db, "events")).lines
+    with harness_for(boot.db).maintenance() as original:
+        assert restored["checksum"] == original.checksum()
+
+
+def test_a_cut_off_or_altered_backup_is_refused_and_restores_nothing(boot, tmp_path):
+    export = tmp_path / "backup.jsonl"
+    _ok(run(boot.db, "backup", "--to", str(export)))
+    lines = export.read_text().splitlines()
+    cut, altered = tmp_path / "cut.jsonl", tmp_path / "altered.jsonl"
+    cut.write_text("\n".join(lines[:-1]) + "\n")
+    altered.write_text(export.read_text().replace("Globex", "Evil Corp"))
+    name = harness_for(boot.db).name
+    for n, (source, message) in enumerate([
+            (cut, "is cut off"),
+            (altered, f"the hash chain breaks at event {OTHER_ORG_CREATED}")]):
+        directory = tmp_path / f"target-{n}"
+        directory.mkdir()
+        target = HARNESSES[name](str(directory))
+        result = run(target.db, "restore", "--from", str(source))
+        assert result.returncode == 1, result.stderr
+        assert message in result.stderr and result.stdout == "", result.stderr
+        assert run(target.db, "events").stdout == "", "nothing was restored"
 
 
 # --- exit codes, usage and help ----------------------------------------------------------
@@ -334,7 +384,7 @@ def test_maintenance_on_a_database_that_does_not_exist_fails_and_creates_nothing
         assert result.returncode == 1, (result.args, result.stderr)
         assert result.stdout == "", result.args
         assert result.stderr == f"custom-fields: no database at {missing} (give --db PATH " \
-                                "or set CUSTOM_FIELDS_DB)\n", (result.args, result.stderr)
+                                "or URL, or set CUSTOM_FIELDS_DB)\n", (result.args, result.stderr)
     assert not (tmp_path / "no").exists()
     assert not backup.exists()
     misspelled = tmp_path / "custom-feilds.db"
@@ -347,6 +397,25 @@ def test_write_commands_create_the_database_on_first_use(tmp_path):
     _ok(run(str(db), "org", "create", "--slug", "first", "--name", "First"))
     assert db.exists()
     assert _ok(run(str(db), "verify")).json["ok"] is True
+
+
+def test_maintenance_on_an_empty_postgresql_schema_fails_and_creates_nothing():
+    url = HARNESSES["postgresql"]("unused").db
+    for result in run_side_by_side(url, [args for args in MAINTENANCE if "BACKUP" not in args]):
+        assert result.returncode == 1, (result.args, result.stderr)
+        assert result.stderr.startswith("custom-fields: no database at PostgreSQL postgres@")
+        assert "--db PATH or URL" in result.stderr
+    assert harness_for(url).dump_text() == "", "no table was created"
+
+
+def test_an_unreachable_postgresql_server_is_one_line_without_the_password():
+    url = f"postgresql://someone:s3cret@127.0.0.1:{free_port()}/nowhere"
+    for result in run_side_by_side(url, [["verify"], ["org", "create", "--slug", "x",
+                                                      "--name", "X"]]):
+        assert result.returncode == 1, (result.args, result.stderr)
+        assert result.stdout == ""
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
 
 
 # --- settings from the environment -------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import make_tenant
+from tests.conftest import event_count, make_tenant
 
 F = "/api/v1/custom-fields"
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
@@ -251,3 +251,31 @@ async def test_sync_counts_add_up_and_say_how_many_duplicates_were_folded(client
     values = await answer(await client.get(f"{F}/raw-data", headers=tenant.headers, params={
         **EMPLOYEE, "connector_token": tenant.connector_token}))
     assert values == {"data": {"employee": {"v": 9}}}
+
+
+async def test_text_with_a_nul_character_is_refused_the_same_on_every_backend(
+        client, tenant, app):
+    """PostgreSQL's text cannot hold U+0000 and SQLite's can: no backend takes it, so the
+    answer does not depend on the database; an upstream record's data may hold it."""
+    before = await event_count(app)
+    response = await client.post("/api/v1/custom-fields", headers=tenant.headers, json={
+        "name": "note", "category": "HRIS", "model": "employee", "type": "text",
+        "description": "before\u0000after"})
+    assert response.status == 422
+    body = await response.json()
+    assert body["errors"] == {"description": ["no U+0000 characters"]}
+    assert "U+0000" in body["detail"] and "remove it" in body["detail"]
+    assert await event_count(app) == before
+    synced = await client.post(f"/api/v1/connectors/{tenant.connector_token}/sync",
+                               headers=tenant.headers, json={
+        "category": "HRIS", "model": "employee",
+        "records": [{"remote_id": "r1", "data": {"note": "a\u0000b"}}]})
+    assert synced.status == 200, await synced.text()
+    raw = await client.get("/api/v1/custom-fields/raw-data", headers=tenant.headers, params={
+        "connector_token": tenant.connector_token, "category": "HRIS", "model": "employee"})
+    assert "a\\u0000b" in await raw.text()
+    refused = await client.post(f"/api/v1/connectors/{tenant.connector_token}/sync",
+                                headers=tenant.headers, json={
+        "category": "HRIS", "model": "employee",
+        "records": [{"remote_id": "r\u00002", "data": {}}]})
+    assert refused.status == 422, await refused.text()

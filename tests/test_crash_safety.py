@@ -2,7 +2,8 @@
 database, and every write that was answered 2xx is still there.
 
 The server is a real subprocess (`python -m service --db DB serve`, default
-synchronous=FULL) on 127.0.0.1. Each round: 8 concurrent clients create v1 custom fields
+synchronous=FULL on SQLite; on PostgreSQL, one replica of the shared database) on
+127.0.0.1. Each round: 8 concurrent clients create v1 custom fields
 (unique names) and push syncs (unique remote ids); once the first write has been answered,
 a seeded random delay of 0.3-0.8 s later the server is killed with SIGKILL. Then, with the
 server down, `verify` must report ok (hash chain and projection checksum); the server is
@@ -18,15 +19,13 @@ import asyncio
 import json
 import random
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 
 import aiohttp
 
-from tests.backends import SqliteHarness
-from tests.processes import HOST, ROOT, clean_env, cli_json, free_port, run_cli
+from tests.backends import harness_for
+from tests.processes import Server, cli_json, run_cli
 
 ORG = "crash"
 ROUNDS = 5
@@ -36,56 +35,6 @@ MAX_ROUND_SECONDS = 10.0        # and on its duration
 FIRST_ANSWER_SECONDS = 5.0      # the kill timer starts at the first 2xx of the round
 SEED = 20240611
 CATEGORY, MODEL = "HRIS", "employee"
-
-
-class Server:
-    """One `serve` subprocess; its output goes to a log file next to the database."""
-
-    def __init__(self, db: str, log_path: str) -> None:
-        self.port = free_port()
-        self.base = f"http://{HOST}:{self.port}"
-        self._log = open(log_path, "a")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "service", "--db", db, "serve", "--host", HOST,
-             "--port", str(self.port)],
-            cwd=ROOT, env=clean_env(), stdout=self._log, stderr=subprocess.STDOUT)
-
-    async def wait_ready(self, session: aiohttp.ClientSession, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"server exited with {self.process.returncode}"
-            try:
-                async with session.get(self.base + "/readyz") as response:
-                    if response.status == 200:
-                        return
-            except (TimeoutError, aiohttp.ClientError):
-                pass
-            await asyncio.sleep(0.05)
-        raise AssertionError("server not ready in time")
-
-    def kill(self) -> int:
-        self.process.send_signal(signal.SIGKILL)
-        code = self.process.wait(timeout=15)
-        self._log.close()
-        return code
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return -999
-        finally:
-            self._log.close()
-
-    def cleanup(self) -> None:
-        """After a failed assertion: never leave a server behind."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
 
 
 @dataclass
@@ -159,7 +108,7 @@ async def _check_present(session, base, headers, db, acked: Acknowledged) -> Non
     assert set(acked.fields) <= created, set(acked.fields) - created
     assert set(acked.syncs) <= synced, set(acked.syncs) - synced
 
-    rows = SqliteHarness(db).synced_remote_ids()
+    rows = harness_for(db).synced_remote_ids()
     expected = {rid for rids in acked.syncs.values() for rid in rids}
     assert expected <= rows, expected - rows
 
@@ -201,9 +150,9 @@ async def _rounds(db, log_path, headers, connector_token, acked, report, servers
         assert server.stop() == 0, "the server did not exit cleanly on SIGTERM"
 
 
-async def test_acknowledged_writes_survive_sigkill(tmp_path):
+async def test_acknowledged_writes_survive_sigkill(tmp_path, backend):
     rng = random.Random(SEED)
-    db = str(tmp_path / "crash.db")
+    db = backend.db
     log_path = str(tmp_path / "server.log")
     cli_json(db, "org", "create", "--slug", ORG, "--name", "Crash Test")
     key = cli_json(db, "key", "create", "--org", ORG)["key"]

@@ -383,3 +383,42 @@ async def test_a_failing_commit_listener_does_not_stop_later_writes(store):
 
     [stored] = await asyncio.wait_for(store.write(append("b", 0, enabled("b"))), timeout=0.5)
     assert stored.seq == 2
+
+
+async def test_a_reader_tailing_the_log_beside_several_writers_never_skips_a_seq(backend):
+    """Three stores on one database (three replicas' writers) append concurrently while
+    a reader keeps asking for what follows the last seq it saw: every answer starts at
+    that seq + 1 and has no hole, so a reader that moves its position on never skips an
+    event that commits later (the bigserial trap)."""
+    stores = [backend.store() for _ in range(3)]
+    for store in stores:
+        await store.open()
+    try:
+        done = asyncio.Event()
+        seen: list[int] = []
+
+        async def write(n: int, store) -> None:
+            for k in range(15):
+                await asyncio.gather(*(store.write(append(f"w{n}-{k}-{j}", 0, enabled("x")))
+                                       for j in range(3)))
+
+        async def tail() -> None:
+            while True:
+                finished = done.is_set()
+                page = await stores[0].read_events(after=seen[-1] if seen else 0)
+                seqs = [e.seq for e in page]
+                assert seqs == list(range(len(seen) + 1, len(seen) + 1 + len(seqs))), seqs
+                seen.extend(seqs)
+                if finished:
+                    return
+                await asyncio.sleep(0)
+
+        reader = asyncio.create_task(tail())
+        await asyncio.gather(*(write(n, store) for n, store in enumerate(stores)))
+        done.set()
+        await reader
+    finally:
+        for store in stores:
+            await store.close()
+    assert seen == list(range(1, 3 * 15 * 3 + 1))
+    assert verify(backend)["ok"] is True

@@ -25,7 +25,6 @@ from service.app import create_app
 from service.appkeys import backend_key
 from service.commands.tenancy import IssueKey
 from service.settings import Settings
-from tests.backends import SqliteHarness
 from tests.conftest import Tenant, make_tenant, run
 from tests.conftest import event_count as count_events_of
 
@@ -418,11 +417,11 @@ async def test_a_key_older_than_the_ttl_is_not_replayed(aiohttp_client, settings
 
 
 async def test_an_aged_key_is_forgotten_and_may_be_used_for_another_request(
-        client, settings, tenant):
+        client, backend, tenant):
     first = await send(client, tenant, CONNECTOR, **{"Idempotency-Key": "aged"})
     assert first.status == 201
     # 25 hours ago, past the default TTL of 24
-    SqliteHarness(settings.db).age_idempotency_record("aged", hours=25)
+    backend.age_idempotency_record("aged", hours=25)
     again = await send(client, tenant, CONNECTOR, **{"Idempotency-Key": "aged"})
     assert again.status == 201 and not again.replayed and again.body["id"] != first.body["id"]
     other = await send(client, tenant, Call("POST", "/api/v1/connectors", {

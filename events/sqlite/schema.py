@@ -8,6 +8,7 @@ and refuse a row that does not extend the hash chain.
 import sqlite3
 
 from events.canonical import GENESIS_HASH
+from events.migrations import Migration, migrate
 
 LOG_DDL = """
 CREATE TABLE IF NOT EXISTS events (
@@ -72,5 +73,20 @@ def execute_script(conn: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement: {statement!r}")
 
 
-def create_log(conn: sqlite3.Connection) -> None:
-    execute_script(conn, LOG_DDL)
+# the audit API's `type` filter reads the log by type
+EVENTS_BY_TYPE = "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, seq)"
+
+MIGRATIONS_TABLE_EXISTS = ("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                           " AND name = 'schema_migrations'")
+
+LOG_MIGRATIONS = (
+    Migration(1, "the log, its indexes and the triggers that guard it",
+              lambda conn: execute_script(conn, LOG_DDL)),
+    Migration(2, "events by type", lambda conn: conn.execute(EVENTS_BY_TYPE)),
+)
+
+
+def create_log(conn: sqlite3.Connection, upto: int | None = None) -> None:
+    """The log's schema, migrated to the latest version (or `upto`), in the caller's
+    write transaction."""
+    migrate(conn, "log", LOG_MIGRATIONS, table_exists=MIGRATIONS_TABLE_EXISTS, upto=upto)

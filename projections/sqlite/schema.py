@@ -1,95 +1,24 @@
-"""The SQLite tables beside the log: DDL written once, in `main` (live) or `temp` (rebuild).
-
-`TABLES` lists each projection with the columns that order its canonical dump; the
-checksum and `replay` walk them in this order. Synced upstream rows and idempotency
-records are not projections of the log (`SIDE_DDL`): they are kept beside it, are not
-rebuilt and are not in the checksum.
+"""The SQLite tables beside the log, in `main` (live) or `temp` (rebuild), migrated.
 """
 
 import sqlite3
 
-from events.sqlite.schema import execute_script
-
-PROJECTION_DDL = """
-CREATE TABLE IF NOT EXISTS {s}.organizations (
-    id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
-    created_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS {s}.org_integrations (
-    org_id TEXT NOT NULL, integration_slug TEXT NOT NULL, enabled_at TEXT NOT NULL,
-    PRIMARY KEY (org_id, integration_slug));
-CREATE TABLE IF NOT EXISTS {s}.api_keys (
-    id TEXT PRIMARY KEY, org_id TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
-    prefix TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
-CREATE TABLE IF NOT EXISTS {s}.connectors (
-    id TEXT PRIMARY KEY, org_id TEXT NOT NULL, integration_slug TEXT NOT NULL,
-    name TEXT NOT NULL, token TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL,
-    last_synced_at TEXT, version INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS {s}.connectors_by_org ON connectors (org_id, id);
-CREATE TABLE IF NOT EXISTS {s}.fields (
-    id TEXT PRIMARY KEY, org_id TEXT NOT NULL, category TEXT NOT NULL,
-    model TEXT NOT NULL, name TEXT NOT NULL, name_key TEXT NOT NULL, description TEXT,
-    type TEXT NOT NULL, number_format TEXT, source TEXT NOT NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, version INTEGER NOT NULL,
-    UNIQUE (org_id, category, model, name_key));
-CREATE INDEX IF NOT EXISTS {s}.fields_by_org ON fields (org_id, category, model, id);
-CREATE TABLE IF NOT EXISTS {s}.field_options (
-    id TEXT PRIMARY KEY, field_id TEXT NOT NULL, value TEXT NOT NULL,
-    value_key TEXT NOT NULL, color TEXT, position INTEGER NOT NULL,
-    UNIQUE (field_id, value_key));
-CREATE INDEX IF NOT EXISTS {s}.options_by_field ON field_options (field_id, position);
-CREATE TABLE IF NOT EXISTS {s}.mappings (
-    id TEXT PRIMARY KEY, org_id TEXT NOT NULL, field_id TEXT NOT NULL,
-    integration_slug TEXT, connector_id TEXT, json_path TEXT NOT NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, version INTEGER NOT NULL,
-    CHECK ((integration_slug IS NULL) <> (connector_id IS NULL)),
-    UNIQUE (field_id, integration_slug), UNIQUE (field_id, connector_id));
-CREATE INDEX IF NOT EXISTS {s}.mappings_by_field ON mappings (field_id);
-"""
-
-# Idempotency records keep the write's result (plain data): the answer is rendered from
-# it, on the first request and on every replay alike. Records of the earlier table,
-# which held rendered answers, are not carried over (they lived 24 hours).
-SIDE_DDL = """
-CREATE TABLE IF NOT EXISTS synced_records (
-    connector_id TEXT NOT NULL, category TEXT NOT NULL, model TEXT NOT NULL,
-    remote_id TEXT NOT NULL, data TEXT NOT NULL, digest TEXT NOT NULL,
-    synced_at TEXT NOT NULL, seq INTEGER NOT NULL, ord INTEGER NOT NULL,
-    PRIMARY KEY (connector_id, category, model, remote_id));
-CREATE INDEX IF NOT EXISTS synced_latest
-    ON synced_records (connector_id, category, model, seq, ord);
-DROP TABLE IF EXISTS idempotency_keys;
-CREATE TABLE IF NOT EXISTS idempotency_records (
-    org_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
-    body_digest TEXT NOT NULL, result TEXT NOT NULL, created_at TEXT NOT NULL,
-    PRIMARY KEY (org_id, key));
-"""
-
-# table -> columns that give its dump a total, stable order
-TABLES: dict[str, tuple[str, ...]] = {
-    "organizations": ("id",),
-    "org_integrations": ("org_id", "integration_slug"),
-    "api_keys": ("id",),
-    "connectors": ("id",),
-    "fields": ("id",),
-    "field_options": ("id",),
-    "mappings": ("id",),
-}
-
-# tables whose rows belong to an organization through a column, for per-org dumps
-ORG_COLUMN: dict[str, str] = {
-    "organizations": "id",
-    "org_integrations": "org_id",
-    "api_keys": "org_id",
-    "connectors": "org_id",
-    "fields": "org_id",
-    "mappings": "org_id",
-}
+from events.migrations import Migration, migrate
+from events.sqlite.schema import MIGRATIONS_TABLE_EXISTS, execute_script
+from projections.tables import PROJECTION_DDL, SIDE_DDL, TABLES
 
 
-def create_tables(conn: sqlite3.Connection) -> None:
-    """Every table beside the log, live."""
+def _version_1(conn: sqlite3.Connection) -> None:
     create_projection_tables(conn)
     execute_script(conn, SIDE_DDL)
+
+
+MIGRATIONS = (Migration(1, "projections, synced rows, idempotency records", _version_1),)
+
+
+def create_tables(conn: sqlite3.Connection, upto: int | None = None) -> None:
+    """Every table beside the log, live, migrated to the latest version (or `upto`)."""
+    migrate(conn, "projections", MIGRATIONS, table_exists=MIGRATIONS_TABLE_EXISTS, upto=upto)
 
 
 def create_projection_tables(conn: sqlite3.Connection, schema: str = "main") -> None:

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from events import EventStore, Metadata, WriteTransaction
 from projections import Decisions
+from service import rules
 from service.catalogue import Catalogue
 from service.jmes import ExpressionCache
 from service.settings import Settings
@@ -58,6 +59,7 @@ class Command(Generic[R]):
 
     def unit(self, ctx: Context, meta: Metadata | None = None) -> Callable[[Tx], R]:
         """The checked command as a unit for `EventStore.write`."""
+        rules.require_no_nul(vars(self))
         self.check(ctx)
         return partial(self.apply, ctx=ctx, meta=meta or Metadata())
 
