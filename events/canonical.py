@@ -18,8 +18,9 @@ def canonical_json(value: Any) -> str:
 
 # orjson reads an integer beyond 64 bits as a float, silently: text with a run of 19 or
 # more digits goes to the standard parser, which keeps every digit.
-_LONG_NUMBER = re.compile(r"\d{19,}")
-_LONG_NUMBER_BYTES = re.compile(rb"\d{19,}")
+# (ASCII digits only, as JSON numbers are, and no `,}`: a run of 19 is enough to know)
+_LONG_NUMBER = re.compile(r"[0-9]{19}", re.ASCII)
+_LONG_NUMBER_BYTES = re.compile(rb"[0-9]{19}")
 
 
 def fast_loads(text: str | bytes) -> tuple[bool, Any]:
@@ -48,4 +49,9 @@ def sha256_hex(text: str) -> str:
 
 def chain_hash(previous_hash: str, body: dict[str, Any]) -> str:
     """The hash of one event: sha256 over the previous hash and the event's canonical JSON."""
-    return sha256_hex(previous_hash + canonical_json(body))
+    return chain_hash_text(previous_hash, canonical_json(body))
+
+
+def chain_hash_text(previous_hash: str, body_json: str) -> str:
+    """`chain_hash` over a body already in canonical JSON (`envelope.hashed_text`)."""
+    return hashlib.sha256((previous_hash + body_json).encode("utf-8")).hexdigest()

@@ -1,5 +1,6 @@
 """The envelope every stored event travels in (DESIGN section 7)."""
 
+import json.encoder
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -78,6 +79,25 @@ def hashed_body(seq: int, event_id: str, org_id: str | None, stream_id: str, ver
         "metadata": metadata,
         "recorded_at": recorded_at,
     }
+
+
+# the string encoder `json.dumps(..., ensure_ascii=False)` itself uses (canonical_json)
+_string = json.encoder.encode_basestring
+
+
+def hashed_text(seq: int, event_id: str, org_id: str | None, stream_id: str, version: int,
+                type_: str, schema_version: int, data_json: str, metadata_json: str,
+                recorded_at: str) -> str:
+    """`canonical_json(hashed_body(...))` built from the canonical texts of the data and
+    the metadata (as the log stores them) without parsing or serialising them again: the
+    keys in sorted order, the strings by the same encoder, the integers as `str` writes
+    them. The log's hash chain is computed over this text."""
+    org = "null" if org_id is None else _string(org_id)
+    return (f'{{"data":{data_json},"event_id":{_string(event_id)},'
+            f'"metadata":{metadata_json},"org_id":{org},'
+            f'"recorded_at":{_string(recorded_at)},"schema_version":{int(schema_version)},'
+            f'"seq":{int(seq)},"stream_id":{_string(stream_id)},"type":{_string(type_)},'
+            f'"version":{int(version)}}}')
 
 
 class Replayed(NamedTuple):

@@ -7,12 +7,11 @@ same SQL), the rebuild and the CLI share it. The one difference between backends
 field id is found in an event's data, is `field_clause`.
 """
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
-from events.canonical import GENESIS_HASH, chain_hash, loads
-from events.envelope import Replayed, StoredEvent, hashed_body
+from events.canonical import GENESIS_HASH, chain_hash_text, loads
+from events.envelope import Replayed, StoredEvent, hashed_text
 from events.ports import Head
 from events.types import event_class, from_data
 from events.upcasting import upcast
@@ -118,9 +117,10 @@ def check_chain(rows: Iterable[Sequence[Any]]) -> dict[str, Any]:
     for row in rows:
         (seq, event_id, org_id, stream_id, version, type_, schema_version, data_json,
          metadata_json, recorded_at, prev_hash, hash_) = row
-        body = hashed_body(seq, event_id, org_id, stream_id, version, type_, schema_version,
-                           json.loads(data_json), json.loads(metadata_json), recorded_at)
-        if seq != expected_seq or prev_hash != previous or chain_hash(previous, body) != hash_:
+        body = hashed_text(seq, event_id, org_id, stream_id, version, type_, schema_version,
+                           data_json, metadata_json, recorded_at)
+        if seq != expected_seq or prev_hash != previous \
+                or chain_hash_text(previous, body) != hash_:
             return {"ok": False, "events": count, "first_bad_seq": seq}
         previous = hash_
         expected_seq += 1

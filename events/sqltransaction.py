@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from events import sqllog as log
-from events.canonical import canonical_json, chain_hash
-from events.envelope import Metadata, StoredEvent, hashed_body
+from events.canonical import canonical_json, chain_hash_text
+from events.envelope import Metadata, StoredEvent, hashed_text
 from events.errors import ConcurrencyConflict
 from events.ids import uuid7
 from events.ports import Head, WriteTransaction
@@ -79,20 +79,21 @@ class SqlWriteTransaction(WriteTransaction[S], Generic[S]):
         stored: list[StoredEvent] = []
         seq, prev_hash, last_time = self.head
         version = expected_version
+        meta_json = canonical_json(meta)
         for event in events:
             seq += 1
             version += 1
             recorded_at = max(self._clock(), last_time)
             event_id = uuid7()
             data = event.to_data()
-            body = hashed_body(seq, event_id, org_id, stream_id, version, event.type_name,
-                               event.schema_version, data, meta, recorded_at)
-            hash_ = chain_hash(prev_hash, body)
+            data_json = canonical_json(data)
+            hash_ = chain_hash_text(prev_hash, hashed_text(
+                seq, event_id, org_id, stream_id, version, event.type_name,
+                event.schema_version, data_json, meta_json, recorded_at))
             try:
                 self._conn.execute(log.INSERT_EVENT, (
                     seq, event_id, org_id, stream_id, version, event.type_name,
-                    event.schema_version, canonical_json(data), canonical_json(meta),
-                    recorded_at, prev_hash, hash_,
+                    event.schema_version, data_json, meta_json, recorded_at, prev_hash, hash_,
                 ))
             except self._driver.integrity_error as exc:
                 raise _RefusedInsert(exc, version - 1) from exc

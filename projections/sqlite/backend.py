@@ -62,6 +62,10 @@ class SqliteMaintenance(SqlMaintenance):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.path = path
         conn = schema.connect(path, synchronous)
+        # rebuild and replay fill `temp` copies of the projections: a page cache of
+        # 64 MiB for this connection (temp tables stay on file: a million events'
+        # projections need not fit in memory)
+        conn.execute("PRAGMA cache_size = -65536")
         conn.execute("BEGIN IMMEDIATE")
         try:
             schema.create_log(conn)
