@@ -1,7 +1,9 @@
 """The baseline apps every HTTP figure is divided by.
 
-- `json`: a minimal aiohttp app answering a fixed small JSON to any GET or POST (a POST
-  body is read, not parsed). The reference for the read path and for preview.
+- `json` (a): a minimal aiohttp app answering one constant, pre-serialized small JSON
+  body to the GET and POST routes the loads use, declared as plain `add_get` /
+  `add_post` routes (no catch-all pattern; a POST body is read, not parsed), on the
+  event loop the service runs on. The reference for the read path and for preview.
 - `sqlite`: a minimal aiohttp app that inserts one row (the request body) into SQLite per
   POST and commits it before answering, with the service's durability settings: WAL and
   the `synchronous` level of `service.settings.Settings` (FULL unless
@@ -40,17 +42,32 @@ from bench import data
 from service.settings import Settings
 
 FIXED = {"status": "ok", "items": [], "next_cursor": None}
+FIXED_BODY = json.dumps(FIXED, separators=(",", ":")).encode()
+# the routes the loads send requests to (bench/workloads.py), as the service declares
+# them: plain resources, the variable segments as aiohttp matches them, no catch-all
+GET_ROUTES = ("/readyz", "/api/v1/custom-fields", "/api/v1/custom-fields/configuration",
+              "/api/v1/custom-fields/values", "/api/v1/custom-fields/raw-data")
+POST_ROUTES = ("/api/v1/custom-fields", "/api/v1/custom-fields/mapping",
+               "/api/v1/custom-fields/preview", "/custom-fields/{field_id}/options",
+               "/api/v1/custom-fields/{field_id}/options",
+               "/api/v1/connectors/{connector_token}/sync")
 
 
 def json_app() -> web.Application:
+    """Baseline (a): one constant, pre-serialized body for every GET and POST route of
+    the loads (a POST body is read, not parsed)."""
     async def answer(request: web.Request) -> web.Response:
-        if request.can_read_body:
-            await request.read()
-        return web.json_response(FIXED)
+        return web.Response(body=FIXED_BODY, content_type="application/json")
+
+    async def answer_post(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(body=FIXED_BODY, content_type="application/json")
 
     app = web.Application()
-    app.router.add_route("GET", "/{tail:.*}", answer)
-    app.router.add_route("POST", "/{tail:.*}", answer)
+    for path in GET_ROUTES:
+        app.router.add_get(path, answer)
+    for path in POST_ROUTES:
+        app.router.add_post(path, answer_post)
     return app
 
 
