@@ -41,7 +41,6 @@ section of docs/PERFORMANCE.md (replacing that section, or inserting it before
 import argparse
 import inspect
 import os
-import platform
 import re
 import secrets
 import shutil
@@ -60,7 +59,7 @@ import psycopg
 from bench import harness
 from bench.harness import REPO, SERVER_CPU, Server, Tenant, bootstrap, free_port, service_server
 from bench.load import Load, LoadGenerator, LoadResult
-from bench.run import say
+from bench.run import cpu_model, say
 from bench.workloads import (
     POOL_PER_SECOND,
     Context,
@@ -511,16 +510,6 @@ def _per(count: int, per: int, digits: int) -> str:
     return f"{count / per:.{digits}f}" if per else "-"
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def render(args: argparse.Namespace, gen: LoadGenerator, measured: list[Measured],
            settings: dict[str, str], elapsed: float, load_before: float) -> str:
     command = "python -m bench.postgres" + (" " + " ".join(sys.argv[1:]) if sys.argv[1:]
@@ -593,7 +582,7 @@ def render(args: argparse.Namespace, gen: LoadGenerator, measured: list[Measured
         "- The loads are bench/workloads.py's: the same requests, bodies and Lua scripts as "
         f"the table at the top of this page; the mapping pool holds {POOL_PER_SECOND:,} "
         "fields per second of load in each database, seeded before its service started.",
-        f"- Machine: nproc {os.cpu_count()} ({_cpu_model()}), shared with other work: load "
+        f"- Machine: nproc {os.cpu_count()} ({cpu_model()}), shared with other work: load "
         f"average (1 min) {load_before:.2f} at the start and {os.getloadavg()[0]:.2f} at the "
         "end; absolute figures move from run to run, the ratios less.",
         "",

@@ -88,7 +88,7 @@ def say(text: str) -> None:
 
 # --- the report ---------------------------------------------------------------------------
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -205,7 +205,7 @@ def render(args: argparse.Namespace, gen: LoadGenerator, rows: list[Row],
         *_history(),
         "## Machine",
         "",
-        f"- nproc: {os.cpu_count()} ({_cpu_model()}); load average (1 min) "
+        f"- nproc: {os.cpu_count()} ({cpu_model()}); load average (1 min) "
         f"{args.load_before:.2f} at the start and {os.getloadavg()[0]:.2f} at the end of the "
         "run (other work on the machine shows up here, and in the noise of the figures)",
         f"- Python {platform.python_version()} ({platform.python_implementation()}), "

@@ -13,6 +13,7 @@ from service import cli
 from service.apis import OPERATIONS
 from service.appkeys import backend_key
 from service.commands.tenancy import IssueKey
+from tests.answers import problem
 from tests.conftest import run
 
 EVENTS = "/api/v1/events"
@@ -27,15 +28,6 @@ async def ok(response, status: int = 200):
     text = await response.text()
     assert response.status == status, text
     return json.loads(text) if text else None
-
-
-async def problem(response, status: int, code: str) -> dict:
-    text = await response.text()
-    assert response.status == status, text
-    assert response.content_type == "application/problem+json"
-    body = json.loads(text)
-    assert body["code"] == code, body
-    return body
 
 
 async def events_page(client, tenant, **params) -> dict:

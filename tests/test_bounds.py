@@ -18,9 +18,9 @@ from service.apis import OPERATIONS, declared_routes
 from service.app import create_app
 from service.openapi import build_spec
 from service.settings import Settings
+from tests.answers import problem
 from tests.conftest import event_count, make_tenant
 
-PROBLEM = "application/problem+json"
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
 F = "/api/v1/custom-fields"
 P = "/custom-fields"
@@ -39,17 +39,6 @@ DEFAULTS = {
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-async def problem(response, status: int, code: str) -> dict:
-    text = await response.text()
-    assert response.status == status, text
-    assert response.content_type == PROBLEM, text
-    body = json.loads(text)
-    assert body["code"] == code, body
-    assert body["status"] == status
-    assert body["detail"]
-    return body
-
 
 async def ok(response, status: int = 200):
     text = await response.text()

@@ -6,23 +6,11 @@ import json
 
 import pytest
 
+from tests.answers import answer, problem
 from tests.conftest import event_count, make_tenant
 
 F = "/api/v1/custom-fields"
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
-
-
-async def problem(response, status: int, code: str) -> dict:
-    text = await response.text()
-    assert (response.status, json.loads(text)["code"]) == (status, code), text
-    assert response.content_type == "application/problem+json"
-    return json.loads(text)
-
-
-async def answer(response, status: int = 200):
-    body = await response.json()
-    assert response.status == status, body
-    return body
 
 
 # --- the same rule everywhere ----------------------------------------------------------------

@@ -8,23 +8,12 @@ import pytest
 
 from service.commands.tenancy import DisableIntegration
 from service.errors import IntegrationInUse
+from tests.answers import answer, problem
 from tests.conftest import event_count, run
 from tests.processes import cli_json, run_cli
 
 F = "/api/v1/custom-fields"
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
-
-
-async def answer(response, status: int = 200):
-    body = await response.json()
-    assert response.status == status, body
-    return body
-
-
-async def problem(response, status: int, code: str) -> dict:
-    body = await response.json()
-    assert (response.status, body["code"]) == (status, code), body
-    return body
 
 
 async def sync(client, tenant, rows: dict, token: str | None = None):

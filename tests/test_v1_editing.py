@@ -5,21 +5,10 @@ persons API."""
 
 import pytest
 
+from tests.answers import answer, problem
+
 F = "/api/v1/custom-fields"
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
-
-
-async def answer(response, status: int = 200):
-    body = await response.json()
-    assert response.status == status, body
-    return body
-
-
-async def problem(response, status: int, code: str) -> dict:
-    body = await response.json()
-    assert (response.status, body["code"]) == (status, code), body
-    assert response.content_type == "application/problem+json"
-    return body
 
 
 async def create(client, tenant, **body) -> str:

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from tests.answers import problem
 from tests.conftest import make_tenant
 
 # --- the document's examples, verbatim ----------------------------------------------------
@@ -54,16 +55,6 @@ def assert_uuid(value: str) -> None:
 async def ok(response, status: int = 200):
     body = await response.json()
     assert response.status == status, body
-    return body
-
-
-async def problem(response, status: int, code: str) -> dict:
-    assert response.status == status, await response.text()
-    assert response.content_type == "application/problem+json"
-    body = await response.json()
-    assert body["code"] == code, body
-    assert body["status"] == status
-    assert {"type", "title", "status", "detail", "code"} <= body.keys()
     return body
 
 

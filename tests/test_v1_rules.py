@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 
 from service.appkeys import backend_key
+from tests.answers import problem
 from tests.conftest import make_tenant
 
 FIELD_KEYS = {"id", "name", "description", "category", "model", "type", "options",
@@ -29,16 +30,6 @@ EMPLOYEE = {"category": "HRIS", "model": "employee"}
 async def ok(response, status: int = 200):
     body = await response.json()
     assert response.status == status, body
-    return body
-
-
-async def problem(response, status: int, code: str) -> dict:
-    text = await response.text()
-    assert response.status == status, text
-    assert response.content_type == "application/problem+json", text
-    body = json.loads(text)
-    assert body["code"] == code, body
-    assert body["status"] == status
     return body
 
 
@@ -1117,7 +1108,6 @@ async def test_a_sync_of_a_new_connector_shows_in_its_raw_data(client, tenant):
     raw = await raw_data(client, tenant, connector_token=lever["connector_token"],
                          category="ATS", model="candidate")
     assert await ok(raw) == {"data": {"candidate": {"cand": 1}}}
-
 
 
 async def test_integers_beyond_64_bits_keep_every_digit(client, tenant):
