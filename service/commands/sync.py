@@ -9,6 +9,7 @@ call, bytes per record) are this command's rules.
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from events import Metadata
@@ -41,14 +42,20 @@ class SyncRecords(Command[Row]):
     model: str
     records: list[Row]
 
+    @cached_property
+    def canonical(self) -> list[bytes]:
+        """Each record's `data` in canonical JSON, once: its size is checked and its
+        digest taken from these bytes."""
+        return [canonical_json(record["data"]).encode("utf-8") for record in self.records]
+
     def check(self, ctx: Context) -> None:
         check_record_count(len(self.records), ctx.limits)
         rules.require_model(ctx.catalogue, self.category, self.model)
         limit = ctx.limits.max_record_bytes
-        for index, record in enumerate(self.records):
-            size = len(canonical_json(record["data"]).encode("utf-8"))
-            if size > limit:
-                raise RecordTooLarge(index, record["remote_id"], size, limit)
+        for index, (record, canonical) in enumerate(zip(self.records, self.canonical,
+                                                        strict=True)):
+            if len(canonical) > limit:
+                raise RecordTooLarge(index, record["remote_id"], len(canonical), limit)
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
         connector = rules.require_connector(
@@ -57,12 +64,14 @@ class SyncRecords(Command[Row]):
                              field="category")
         digest_all = hashlib.sha256()
         latest: dict[str, tuple[str, str, int]] = {}
-        for ord_, record in enumerate(self.records):
-            canonical = canonical_json(record["data"])
-            digest_all.update(canonical_json([record["remote_id"], record["data"]]).encode())
-            latest.pop(record["remote_id"], None)
-            latest[record["remote_id"]] = (as_sent(record["data"]),
-                                           hashlib.sha256(canonical.encode()).hexdigest(), ord_)
+        for ord_, (record, canonical) in enumerate(zip(self.records, self.canonical,
+                                                       strict=True)):
+            remote_id = record["remote_id"]
+            # canonical_json([remote_id, data]), from the bytes already built
+            digest_all.update(b"[%s,%s]" % (canonical_json(remote_id).encode(), canonical))
+            latest.pop(remote_id, None)
+            latest[remote_id] = (as_sent(record["data"]), hashlib.sha256(canonical).hexdigest(),
+                                 ord_)
         existing = tx.state.synced_digests(connector["id"], self.category, self.model,
                                            list(latest))
         inserted = sum(1 for r in latest if r not in existing)

@@ -144,16 +144,39 @@ class ConnectorPatchSchema(Schema):
         return trimmed(data, ("name",))
 
 
+REMOTE_ID_MAX = 255
+
+
 class SyncRecordSchema(Schema):
-    remote_id = fields.String(required=True, validate=validate.Length(1, 255))
+    remote_id = fields.String(required=True, validate=validate.Length(1, REMOTE_ID_MAX))
     data = fields.Dict(required=True, error_messages={
         "invalid": "data is the upstream record itself, sent as a JSON object"})
+
+
+def _well_formed(record: object) -> bool:
+    """What SyncRecordSchema loads unchanged: exactly its two keys, a remote id within
+    its length, a JSON object as data."""
+    return (type(record) is dict and len(record) == 2 and type(record.get("data")) is dict
+            and type(remote_id := record.get("remote_id")) is str
+            and 1 <= len(remote_id) <= REMOTE_ID_MAX)
+
+
+class SyncRecordList(fields.List):
+    """A list of SyncRecordSchema items. A list of well-formed records (the usual body)
+    is taken in one pass, as the schema would load it: a schema per record costs more
+    than the rest of the ingest. Any other list goes through the schema item by item,
+    which says what is wrong with which."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is list and all(map(_well_formed, value)):
+            return [{"remote_id": r["remote_id"], "data": r["data"]} for r in value]
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class SyncSchema(Schema):
     category = fields.String(required=True)
     model = fields.String(required=True)
-    records = fields.List(fields.Nested(SyncRecordSchema), required=True)
+    records = SyncRecordList(fields.Nested(SyncRecordSchema), required=True)
 
 
 class ScopeQuerySchema(Schema):
