@@ -152,9 +152,10 @@ def scan_hash(path: str) -> dict[str, float]:
 
 
 def values(records: int) -> dict[str, float]:
-    texts = [json.dumps(data.record(i), sort_keys=True, separators=(",", ":"))
-             for i in range(records)]
-    compiled = [jmespath.compile(path) for _, _, _, path in data.VALUE_FIELDS]
+    texts = [json.dumps(data.raw_document(data.record(i)), sort_keys=True,
+                        separators=(",", ":")) for i in range(records)]
+    compiled = [jmespath.compile(data.document_path(path))
+                for _, _, _, path in data.VALUE_FIELDS]
     started = time.perf_counter()
     for text in texts:
         document = json.loads(text)

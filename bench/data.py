@@ -8,6 +8,7 @@ each) would not fit, so it could not be synced in one call at all.
 """
 
 import json
+import re
 from typing import Any
 
 CATEGORY, MODEL = "HRIS", "employee"
@@ -135,6 +136,22 @@ _FIELDS: list[tuple[str, str, list[str], str]] = [
 ]
 VALUE_FIELDS = _FIELDS
 assert len(VALUE_FIELDS) == 50
+_PLAIN = re.compile(r'^(?:[A-Za-z_][A-Za-z0-9_]*|"[^"]*")(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|"[^"]*")'
+                    r'|\[[0-9]+\])*$')
+
+
+def document_path(expression: str) -> str:
+    """A mapping's expression for one over the upstream record itself (as in
+    `VALUE_FIELDS`): mappings are evaluated over the raw document,
+    `{"data": {"<model>": record}}`. A plain path is prefixed (and stays a plain path);
+    any other expression is given the record through a pipe."""
+    if _PLAIN.match(expression):
+        return f"data.{MODEL}.{expression}"
+    return f"data.{MODEL} | {expression}"
+
+
+def raw_document(record_: dict[str, Any]) -> dict[str, Any]:
+    return {"data": {MODEL: record_}}
 
 
 def field_body(name: str, type_: str, options: list[str]) -> dict[str, Any]:

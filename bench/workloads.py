@@ -148,7 +148,8 @@ def setup_value_fields(ctx: Context) -> None:
         scope = ({"connector_token": ctx.tenant.connector_token} if i % 5 == 4
                  else {"integration_slug": "workday"})
         api.ok("POST", "/api/v1/custom-fields/mapping",
-               {"custom_field_id": field_id, "json_path": json_path, **scope})
+               {"custom_field_id": field_id, "json_path": data.document_path(json_path),
+                **scope})
         ids.append(field_id)
     for i in range(60):
         api.ok("POST", "/api/v1/custom-fields",
@@ -185,7 +186,7 @@ def create_field(ctx: Context) -> list[Row]:
                     unique="@NAME@", prefix=f"f{ctx.run_id}r{round_}")
     compared = ctx.compare(ctx.sqlite_base, ctx.service, make_load, warm=False)
     return [_rate_row(f"create field (POST /api/v1/custom-fields, {ctx.connections} conns)",
-                      compared, "(b)", 0.6,
+                      compared, "(b)", 1.5,
                       ["unique snake_case names from bench/lua/unique.lua, on ATS/candidate"])]
 
 
@@ -215,7 +216,7 @@ def add_option(ctx: Context) -> list[Row]:
     count = len(api.ok("GET", f"/custom-fields/{field_id}", headers=headers)
                 .get("options", []))
     api.close()
-    return [_rate_row(name, compared, "(b)", None,
+    return [_rate_row(name, compared, "(b)", 1.5,
                       [f"all options go to one multiselect field (CRM/person, created with "
                        f"the v1 API); it holds {count:,} options at the end"])]
 
@@ -253,7 +254,7 @@ def create_mapping(ctx: Context) -> list[Row]:
     if compared[0].requests > share:
         notes.append(f"the pool ran out ({compared[0].requests:,} requests): repeats "
                      "answer 409")
-    return [_rate_row(name, compared, "(b)", None, notes)]
+    return [_rate_row(name, compared, "(b)", 1.5, notes)]
 
 
 # --- read path ------------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def configuration_load(ctx: Context) -> Load:
 def configuration(ctx: Context) -> list[Row]:
     setup_value_fields(ctx)
     return [_read_row(ctx, "GET configuration (50 mapped fields)", configuration_load(ctx),
-                      0.7)]
+                      0.8)]
 
 
 def list_fields(ctx: Context) -> list[Row]:
@@ -286,7 +287,7 @@ def preview(ctx: Context) -> list[Row]:
                         .read_text("utf-8"))
     load = Load("POST", "/api/v1/custom-fields/preview", {**ctx.tenant.auth, **JSON_CT},
                 body=data.preview_body(sample))
-    row = _read_row(ctx, "preview inline (POST /api/v1/custom-fields/preview)", load, 0.5)
+    row = _read_row(ctx, "preview inline (POST /api/v1/custom-fields/preview)", load, 0.6)
     row.notes.insert(0, f"`{data.PREVIEW_EXPRESSION}` against the Workday worker sample "
                      "sent as raw_data")
     return [row]
@@ -328,7 +329,7 @@ def sync(ctx: Context) -> list[Row]:
     return [Row(f"sync ingest of {ctx.records:,} rows ({calls} calls of {CHUNK})",
                 f"{seconds:.2f} s ({ctx.records / seconds:,.0f} rows/s)",
                 f"{base:.2f} s (b): the same bodies, one row each", base / seconds,
-                "none stated", None,
+                ">= 20,000 rows/s", ctx.records / seconds >= 20_000,
                 notes=[f"records are trimmed Workday workers of about 1 KB; a full worker "
                        f"sample (1.5 KB) x {CHUNK} exceeds the 1 MiB body limit"])]
 
@@ -372,7 +373,7 @@ def values(ctx: Context) -> list[Row]:
     ratios = [ref / paged[0] for paged, ref in rounds]
     order = sorted(range(len(rounds)), key=ratios.__getitem__)
     (seconds, pages, seen, errors), reference = rounds[order[len(order) // 2]]
-    target_s = 1.0 * ctx.records / 10_000
+    target_s = 0.5 * ctx.records / 10_000
     notes = [f"{pages} pages of 200 on one keep-alive connection; {seen:,} records, "
              f"{errors:,} per-field errors reported (by design one of the 50 mappings, a "
              f"number field mapped to the job title, is a TYPE_MISMATCH on every row)",

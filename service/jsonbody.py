@@ -3,6 +3,7 @@
 import json
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -24,6 +25,7 @@ def check_bounds(value: Any, max_depth: int, max_string: int, *,
     depth = 1
     while level:
         nested: list[Any] = []
+        children: Iterable[Any]
         for item in level:
             if type(item) is dict:  # parsed JSON: plain dicts, lists and strings
                 strings.extend(item)

@@ -4,6 +4,8 @@
   recursive reading of the bounds refuses, with the same code when one bound fails.
 - `SyncSchema` loads a list of well-formed records in one pass: its answer, and its
   errors for any other list, are those of the per-record schema.
+- A compiled schema (`FastLoader`) loads what marshmallow loads and refuses what it
+  refuses, with marshmallow's messages.
 """
 
 import pytest
@@ -45,7 +47,7 @@ def strings(value):
             yield from strings(item)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_check_bounds_refuses_what_the_recursive_definition_refuses(value):
     too_deep = depth(value) > MAX_DEPTH
@@ -89,8 +91,66 @@ def load(schema, body):
         return "invalid", error.messages
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(records, max_size=4) | json_values)
 def test_sync_records_load_as_the_per_record_schema_loads_them(items):
     body = {"category": "HRIS", "model": "employee", "records": items}
     assert load(SyncSchema(), body) == load(PerRecordSyncSchema(), body)
+
+
+def compiled_schemas():
+    import inspect
+
+    import service.schemas.common
+    import service.schemas.persons
+    import service.schemas.v1
+    from service.schemas.fastload import _plan
+    found = []
+    for module in (service.schemas.v1, service.schemas.persons, service.schemas.common):
+        for cls in vars(module).values():
+            if (inspect.isclass(cls) and issubclass(cls, Schema)
+                    and cls.__module__ == module.__name__ and _plan(cls()) is not None):
+                found.append(cls)
+    return found
+
+
+COMPILED = compiled_schemas()
+field_values = st.one_of(st.none(), st.booleans(), st.integers(-3, 3000), st.floats(-2, 2),
+                         st.text(max_size=3), st.text(min_size=254, max_size=257),
+                         st.sampled_from(["HRIS", "employee", "workday", "a.b", "x", ""]),
+                         st.dictionaries(texts, texts, max_size=2), st.lists(texts, max_size=2))
+
+
+def test_the_hot_schemas_are_compiled():
+    assert {"PreviewSchema", "PageSchema"} <= {cls.__name__ for cls in COMPILED}
+
+
+_OF_KIND = {str: st.text(max_size=3) | st.sampled_from(["HRIS", "employee", "workday", "a.b"]),
+            int: st.integers(-3, 3000), bool: st.booleans(), dict: st.dictionaries(texts, texts),
+            object: json_values}
+
+
+def bodies_for(schema):
+    """Mostly what the schema loads (each field absent, null, or of its type), sometimes
+    a value of another type, an unknown key, or no object at all."""
+    from service.schemas.fastload import _plan
+    absent = object()
+    def entry(kind, required):
+        others = st.one_of(st.none(), field_values) | (st.none() if required else st.just(absent))
+        return st.integers(0, 9).flatmap(lambda n: _OF_KIND[kind] if n < 8 else others)
+
+    entries = {key: entry(kind, required) for key, _name, kind, required, *_ in _plan(schema)}
+    objects = st.fixed_dictionaries(entries).map(
+        lambda body: {k: v for k, v in body.items() if v is not absent})
+    extra = st.dictionaries(st.just("extra"), field_values, max_size=1)
+    return st.integers(0, 9).flatmap(lambda n: objects if n < 7 else st.one_of(
+        st.builds(lambda a, b: {**a, **b}, objects, extra), json_values))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(COMPILED), st.data())
+def test_a_compiled_schema_loads_what_marshmallow_loads(schema_cls, data):
+    from service.schemas.fastload import FastLoader
+    schema = schema_cls()
+    body = data.draw(bodies_for(schema))
+    assert load(FastLoader(schema), body) == load(schema, body)
