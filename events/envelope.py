@@ -15,11 +15,13 @@ class Metadata:
     request_id: str | None = None
     source: str | None = None
     idempotency_key: str | None = None
+    reverted_to: int | None = None  # the events of a revert: the version it went back to
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in (("key_id", self.key_id), ("request_id", self.request_id),
                                   ("source", self.source),
-                                  ("idempotency_key", self.idempotency_key)) if v is not None}
+                                  ("idempotency_key", self.idempotency_key),
+                                  ("reverted_to", self.reverted_to)) if v is not None}
 
 
 @dataclass(frozen=True, slots=True)

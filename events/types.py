@@ -242,3 +242,38 @@ class MappingDeleted(Event):
     mapping_id: str
     field_id: str
     reason: str  # "deleted" or "field_deleted"
+
+
+# --- webhooks (stream webhook:<id>) -------------------------------------------------------
+# The signing secret is not part of any event: it lives beside the log (webhook_secrets),
+# written in the transaction that appends WebhookCreated.
+
+@event_type("WebhookCreated")
+@dataclass(frozen=True, slots=True)
+class WebhookCreated(Event):
+    webhook_id: str
+    org_id: str
+    url: str
+    events: list[str]  # the event names and `prefix.*` patterns subscribed to, as given
+    description: str | None
+
+
+@event_type("WebhookUpdated")
+@dataclass(frozen=True, slots=True)
+class WebhookUpdated(Event):
+    webhook_id: str
+    changes: dict[str, Any]  # only the attributes that changed (url, events, description)
+    previous: dict[str, Any]  # the same attributes' values before
+
+
+@event_type("WebhookDeleted")
+@dataclass(frozen=True, slots=True)
+class WebhookDeleted(Event):
+    webhook_id: str
+
+
+@event_type("WebhookReplayed")
+@dataclass(frozen=True, slots=True)
+class WebhookReplayed(Event):
+    webhook_id: str
+    from_seq: int  # its events from this sequence number are delivered again

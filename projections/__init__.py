@@ -4,5 +4,6 @@ backend offers; `sqlite` is the embedded one).
 """
 
 from projections.ports import Backend, Decisions, Maintenance, ReadModel
+from projections.webhooks import projector as _webhooks  # noqa: F401 (registers its handlers)
 
 __all__ = ["Backend", "Decisions", "Maintenance", "ReadModel"]

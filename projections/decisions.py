@@ -9,14 +9,19 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from events import StoredEvent
+from events import sqllog as log
+from projections import definitions
 from projections.sql import Executor
+from projections.webhooks import WebhookDecisions
 
 Row = dict[str, Any]
 
 
-class SqlDecisions:
-    def __init__(self, conn: Executor) -> None:
+class SqlDecisions(WebhookDecisions):  # the webhooks' own: projections.webhooks
+    def __init__(self, conn: Executor, field_clause: str = log.SQLITE_FIELD) -> None:
         self._conn = conn
+        self._field_clause = field_clause  # how the backend finds an event's field id
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         cursor = self._conn.execute(sql, params)
@@ -93,6 +98,12 @@ class SqlDecisions:
         return self._scalar("SELECT MAX(position) FROM field_options WHERE field_id = ?",
                             (field_id,))
 
+    def definitions(self, org_id: str, category: str | None = None,
+                    model: str | None = None) -> list[Row]:
+        """Every field (of one category and model) with its options and mappings."""
+        return definitions.assemble(*(self._all(sql, params) for sql, params in
+                                      definitions.statements(org_id, category, model)))
+
     # --- mappings ---------------------------------------------------------------------------
 
     def mapping(self, org_id: str, mapping_id: str) -> Row | None:
@@ -113,6 +124,31 @@ class SqlDecisions:
             sql = "SELECT 1 FROM mappings WHERE field_id = ? AND connector_id = ?"
             params = (field_id, connector_id)
         return self._conn.execute(sql, params).fetchone() is not None
+
+    # --- a field's log, and the field as the v1 read shows it (revert) ----------------------
+
+    def field_events(self, org_id: str, field_id: str) -> list[StoredEvent]:
+        """The field's events (its stream and its mappings' streams) in log order, read
+        on the writer's connection."""
+        return list(log.iter_events(self._conn, org_id=org_id, field_id=field_id,
+                                    field_clause=self._field_clause))
+
+    def field_view(self, org_id: str, field_id: str) -> Row | None:
+        """The field with every column and its options in order (ReadQueries.field)."""
+        row = self._one(f"SELECT {FIELD_VIEW_COLUMNS} FROM fields WHERE id = ? AND org_id = ?",
+                        (field_id, org_id))
+        if row is not None:
+            row["number_format"] = (json.loads(row["number_format"]) if row["number_format"]
+                                    else None)
+            row["options"] = self._all("SELECT id, value, color, position FROM field_options"
+                                       " WHERE field_id = ? ORDER BY position", (field_id,))
+        return row
+
+    def field_mappings(self, field_id: str) -> list[Row]:
+        """The field's mappings with their connectors' tokens (ReadQueries.field_mappings)."""
+        return self._all(f"SELECT {MAPPING_VIEW_COLUMNS} FROM mappings m"
+                         " LEFT JOIN connectors c ON c.id = m.connector_id"
+                         " WHERE m.field_id = ? ORDER BY m.id", (field_id,))
 
     # --- synced rows ------------------------------------------------------------------------
 
@@ -166,3 +202,8 @@ CONNECTOR_COLUMNS = ("id, org_id, integration_slug, name, token, created_at, las
                      " version")
 IDEMPOTENCY_LOOKUP = ("SELECT body_digest, result, created_at FROM idempotency_records"
                       " WHERE org_id = ? AND key = ? AND created_at >= ?")
+# the columns the v1 field read shows (projections.queries FIELD_COLUMNS, MAPPING_COLUMNS)
+FIELD_VIEW_COLUMNS = ("id, org_id, category, model, name, description, type, number_format,"
+                      " source, created_at, updated_at, version")
+MAPPING_VIEW_COLUMNS = ("m.id, m.field_id, m.integration_slug, m.connector_id, c.token,"
+                        " m.json_path, m.created_at, m.updated_at, m.version")

@@ -1,10 +1,11 @@
 """The logical export of a database, and its restore: the same on every backend.
 
 An export is JSON lines: a header, every event of the log as stored (`data` and
-`metadata` are the exact text that was hashed), every synced upstream row, and a
-trailer with the counts and the head hash (a cut-off file is refused). Idempotency
-records (a day of retry bookkeeping) are not exported. It is written from one snapshot,
-beside running writers.
+`metadata` are the exact text that was hashed), every synced upstream row, each webhook
+subscription's secret and position in the log, and a trailer with the counts and the
+head hash (a cut-off file is refused). Idempotency records (a day of retry
+bookkeeping), webhook delivery attempts and leases are not exported. It is written from
+one snapshot, beside running writers.
 
 Restoring checks the whole hash chain of the file first, then, in one transaction on a
 database whose log is empty, appends the events unchanged (the log's own triggers check
@@ -27,6 +28,13 @@ FORMAT = "custom-fields-export"
 VERSION = 1
 COLUMNS = tuple(c.strip() for c in log.EVENT_COLUMNS.split(","))
 BATCH = 500
+# a webhook's state beside the log: its secret, and its position (no lease, no attempts)
+WEBHOOK_COLUMNS = ("webhook_id", "org_id", "secret", "created_at", "position", "generation",
+                   "attempt", "failing_since", "next_attempt_at")
+WEBHOOK_SELECT = ("SELECT s.webhook_id, s.org_id, s.secret, s.created_at, c.position,"
+                  " c.generation, c.attempt, c.failing_since, c.next_attempt_at"
+                  " FROM webhook_secrets s JOIN webhook_cursors c ON c.webhook_id = s.webhook_id"
+                  " ORDER BY s.webhook_id")
 
 
 class ExportRefused(EventStoreError):
@@ -65,15 +73,22 @@ def _write(conn: Any, out: TextIO) -> dict[str, Any]:
         out.write(json.dumps({"synced_record": dict(zip(SYNCED_COLUMNS, row, strict=True))},
                              ensure_ascii=False) + "\n")
         synced += 1
-    counts = {"events": events, "synced_records": synced, "head": head}
+    webhooks = 0
+    for row in conn.execute(WEBHOOK_SELECT):
+        out.write(json.dumps({"webhook": dict(zip(WEBHOOK_COLUMNS, row, strict=True))}) + "\n")
+        webhooks += 1
+    counts = {"events": events, "synced_records": synced, "webhooks": webhooks, "head": head}
     out.write(json.dumps({"end": counts}) + "\n")
     return counts
 
 
-def read(path: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The events and synced rows of an export, checked: format, trailer, hash chain."""
+def read(path: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]],
+                             list[tuple[Any, ...]]]:
+    """The events, synced rows and webhook states of an export, checked: format,
+    trailer, hash chain."""
     events: list[tuple[Any, ...]] = []
     synced: list[tuple[Any, ...]] = []
+    webhooks: list[tuple[Any, ...]] = []
     end = None
     with open(path, encoding="utf-8") as source:
         lines = iter(source)
@@ -88,16 +103,20 @@ def read(path: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
                 events.append(tuple(item["event"][c] for c in COLUMNS))
             elif "synced_record" in item:
                 synced.append(tuple(item["synced_record"][c] for c in SYNCED_COLUMNS))
+            elif "webhook" in item:
+                webhooks.append(tuple(item["webhook"][c] for c in WEBHOOK_COLUMNS))
             elif "end" in item:
                 end = item["end"]
             else:
-                raise ExportRefused(f"{path}:{number}: not an event, a synced row or the end")
-    if end is None or (end["events"], end["synced_records"]) != (len(events), len(synced)):
+                raise ExportRefused(f"{path}:{number}: not an event, a synced row, a webhook"
+                                    " or the end")
+    if end is None or (end["events"], end["synced_records"], end.get("webhooks", 0)) != (
+            len(events), len(synced), len(webhooks)):
         raise ExportRefused(f"{path} is cut off: it has no end line matching its content")
     chain = log.check_chain(events)
     if not chain["ok"]:
         raise ExportRefused(f"{path}: the hash chain breaks at event {chain['first_bad_seq']}")
-    return events, synced
+    return events, synced, webhooks
 
 
 def _line(path: str, number: int, text: str) -> dict[str, Any]:
@@ -112,7 +131,7 @@ def _line(path: str, number: int, text: str) -> dict[str, Any]:
 
 def restore(conn: Any, begin_write: Callable[[Any], None], path: str) -> dict[str, Any]:
     """Restore the export `path` into the database of `conn`, whose log must be empty."""
-    events, synced = read(path)
+    events, synced, webhooks = read(path)
     begin_write(conn)
     try:
         if conn.execute(log.HEAD).fetchone() is not None:
@@ -125,11 +144,18 @@ def restore(conn: Any, begin_write: Callable[[Any], None], path: str) -> dict[st
         for chunk in _chunks(synced):
             conn.executemany(f"INSERT INTO synced_records ({', '.join(SYNCED_COLUMNS)})"
                              f" VALUES ({', '.join('?' * len(SYNCED_COLUMNS))})", chunk)
+        for row in webhooks:
+            state = dict(zip(WEBHOOK_COLUMNS, row, strict=True))
+            conn.execute("INSERT INTO webhook_secrets (webhook_id, org_id, secret, created_at)"
+                         " VALUES (?,?,?,?)", row[:4])
+            conn.execute("INSERT INTO webhook_cursors (webhook_id, org_id, position, generation,"
+                         " attempt, failing_since, next_attempt_at) VALUES (?,?,?,?,?,?,?)",
+                         (state["webhook_id"], state["org_id"], *row[4:]))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return {"events": len(events), "synced_records": len(synced),
+    return {"events": len(events), "synced_records": len(synced), "webhooks": len(webhooks),
             "head": events[-1][-1] if events else None}
 
 

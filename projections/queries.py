@@ -9,8 +9,10 @@ stable keyset pagination.
 import json
 from typing import Any
 
+from projections import definitions
 from projections.decisions import CONNECTOR_COLUMNS, IDEMPOTENCY_LOOKUP
 from projections.sql import Readers
+from projections.webhooks import WebhookQueries
 
 Row = dict[str, Any]
 FIELD_COLUMNS = ("id, org_id, category, model, name, description, type, number_format, source,"
@@ -25,7 +27,7 @@ def _field(row: Row) -> Row:
     return row
 
 
-class ReadQueries:
+class ReadQueries(WebhookQueries):  # the webhooks' own: projections.webhooks
     def __init__(self, readers: Readers) -> None:
         self._readers = readers
 
@@ -128,6 +130,13 @@ class ReadQueries:
         await self._attach_options(fields)
         return fields
 
+    async def definitions(self, org_id: str, category: str | None = None,
+                          model: str | None = None) -> list[Row]:
+        """Every field (of one category and model) with its options and mappings (each
+        with its connector's token): three queries."""
+        return definitions.assemble(*[await self._readers.dicts(sql, params) for sql, params
+                                      in definitions.statements(org_id, category, model)])
+
     async def field_mappings(self, field_id: str) -> list[Row]:
         return await self._readers.dicts(
             f"SELECT {MAPPING_COLUMNS} FROM mappings m"
@@ -160,6 +169,15 @@ class ReadQueries:
             "SELECT remote_id, data, synced_at FROM synced_records"
             " WHERE connector_id = ? AND category = ? AND model = ?"
             " ORDER BY seq DESC, ord DESC LIMIT 1", (connector_id, category, model))
+
+    async def recent_synced_records(self, connector_id: str, category: str, model: str,
+                                    limit: int) -> list[Row]:
+        """The `limit` most recently synced rows, the latest first (the order
+        `latest_synced_record` takes the first of)."""
+        return await self._readers.dicts(
+            "SELECT remote_id, data, synced_at FROM synced_records"
+            " WHERE connector_id = ? AND category = ? AND model = ?"
+            " ORDER BY seq DESC, ord DESC LIMIT ?", (connector_id, category, model, limit))
 
     async def synced_record(self, connector_id: str, category: str, model: str,
                             remote_id: str) -> Row | None:

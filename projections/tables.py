@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS {s}.mappings (
     CHECK ((integration_slug IS NULL) <> (connector_id IS NULL)),
     UNIQUE (field_id, integration_slug), UNIQUE (field_id, connector_id));
 CREATE INDEX IF NOT EXISTS {s}.mappings_by_field ON mappings (field_id);
+""" + """
+CREATE TABLE IF NOT EXISTS {s}.webhooks (
+    id TEXT PRIMARY KEY, org_id TEXT NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL,
+    description TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS {s}.webhooks_by_org ON webhooks (org_id, id);
 """
 
 # Idempotency records keep the write's result (plain data): the answer is rendered from
@@ -62,6 +68,26 @@ CREATE TABLE IF NOT EXISTS idempotency_records (
     PRIMARY KEY (org_id, key));
 """
 
+# Webhook subscriptions' state beside the log (not projections: not rebuilt, not in the
+# checksum): the signing secret (never in an event), the durable position of each
+# subscription in the log with its retry state and its lease, and the delivery attempts.
+WEBHOOK_SIDE_DDL = """
+CREATE TABLE IF NOT EXISTS webhook_secrets (
+    webhook_id TEXT PRIMARY KEY, org_id TEXT NOT NULL, secret TEXT NOT NULL,
+    created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_cursors (
+    webhook_id TEXT PRIMARY KEY, org_id TEXT NOT NULL, position INTEGER NOT NULL,
+    generation INTEGER NOT NULL, attempt INTEGER NOT NULL, failing_since TEXT,
+    next_attempt_at TEXT, lease_owner TEXT, lease_until TEXT);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    event_id TEXT NOT NULL, event TEXT NOT NULL, attempt INTEGER NOT NULL,
+    status_code INTEGER, duration_us INTEGER NOT NULL, error TEXT, state TEXT NOT NULL,
+    next_retry_at TEXT, attempted_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_time ON webhook_deliveries (attempted_at);
+"""
+
 # table -> columns that give its dump a total, stable order
 TABLES: dict[str, tuple[str, ...]] = {
     "organizations": ("id",),
@@ -71,6 +97,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "fields": ("id",),
     "field_options": ("id",),
     "mappings": ("id",),
+    "webhooks": ("id",),
 }
 
 # tables whose rows belong to an organization through a column, for per-org dumps
@@ -81,4 +108,5 @@ ORG_COLUMN: dict[str, str] = {
     "connectors": "org_id",
     "fields": "org_id",
     "mappings": "org_id",
+    "webhooks": "org_id",
 }

@@ -16,10 +16,13 @@ from service.handlers import (
     persons,
     v1_connectors,
     v1_data,
+    v1_definitions,
     v1_fields,
     v1_lookup,
     v1_mappings,
     v1_options,
+    v1_revert,
+    v1_webhooks,
 )
 from service.middlewares import api_problems, rate_limit_middleware
 from service.routing import BEARER, PERSONS, PUBLIC, Api, Operation
@@ -29,8 +32,9 @@ OPS = Api("", PUBLIC, [ops.routes])
 # Order matters: fixed paths such as /custom-fields/raw-data come before the
 # /custom-fields/{field_id} pattern that would otherwise match them.
 V1 = Api("/api/v1", BEARER, [openapi.routes, v1_lookup.routes, audit.routes, v1_data.routes,
-                             v1_mappings.routes, v1_connectors.routes, v1_fields.routes,
-                             v1_options.routes])
+                             v1_mappings.routes, v1_definitions.routes, v1_connectors.routes,
+                             v1_fields.routes, v1_options.routes, v1_revert.routes,
+                             v1_webhooks.routes])
 PERSONS_API = Api("/custom-fields", PERSONS, [persons.routes])
 OPERATIONS: list[Operation] = [op for api in (OPS, V1, PERSONS_API) for op in api.operations()]
 

@@ -15,8 +15,10 @@ from aiohttp import web
 from service import apis
 from service.accesslog import LOGGER as ACCESS_LOGGER
 from service.accesslog import AccessLog
+from service.answers import AnswerCache
 from service.appkeys import (
     access_log_key,
+    answer_cache_key,
     backend_key,
     context_key,
     metrics_key,
@@ -27,6 +29,7 @@ from service.appkeys import (
     read_cache_key,
     request_ids_key,
     settings_key,
+    webhooks_key,
 )
 from service.backend import make_backend
 from service.commands import Context
@@ -38,6 +41,8 @@ from service.middlewares import observe_middleware, request_ids
 from service.ratelimit import RateLimiter
 from service.readcache import ReadCache
 from service.settings import Settings
+from service.webhooks.lifecycle import webhooks_ctx
+from service.webhooks.worker import Worker as WebhookWorker
 from service.writes import forget_idempotency_records
 
 logger = logging.getLogger("custom_fields.app")
@@ -103,7 +108,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[openapi_cache_key] = {}
     backend = app[backend_key] = make_backend(settings)
     app[read_cache_key] = ReadCache(backend.store.change_marker)
+    app[answer_cache_key] = AnswerCache(backend.store.change_marker,
+                                        enabled=settings.rate_limit_per_second <= 0)
     app.cleanup_ctx.append(backend_ctx)
+    app[webhooks_key] = WebhookWorker(backend, settings, app[metrics_key])
+    app.cleanup_ctx.append(webhooks_ctx)  # after the backend's: stopped before it closes
     app.cleanup_ctx.append(every(3600, expire_idempotency))
     app.cleanup_ctx.append(every(0.5, flush_access_log, at_exit=True))
     apis.mount(app, settings)

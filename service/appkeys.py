@@ -9,6 +9,7 @@ from aiohttp import web
 
 from projections import Backend
 from service.accesslog import AccessLog
+from service.answers import AnswerCache
 from service.commands import Context
 from service.lru import LRU
 from service.metrics import Metrics
@@ -16,6 +17,7 @@ from service.principal import Principal
 from service.ratelimit import RateLimiter
 from service.readcache import ReadCache
 from service.settings import Settings
+from service.webhooks.worker import Worker as WebhookWorker
 
 # --- the app's -------------------------------------------------------------------------
 settings_key = web.AppKey("settings", Settings)
@@ -25,10 +27,12 @@ metrics_key = web.AppKey("metrics", Metrics)
 access_log_key = web.AppKey("access_log", AccessLog)
 request_ids_key = web.AppKey("request_ids", Iterator)
 read_cache_key = web.AppKey("read_cache", ReadCache)
+answer_cache_key = web.AppKey("answer_cache", AnswerCache)  # whole answers of reused GETs
 query_cache_key = web.AppKey("query_cache", LRU)      # validated query strings
 rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)
 operations_key = web.AppKey("operations", list)       # every declared route, for OpenAPI
 openapi_cache_key = web.AppKey("openapi_cache", dict)
+webhooks_key = web.AppKey("webhooks", WebhookWorker)  # the delivery worker
 
 # --- a request's -----------------------------------------------------------------------
 principal_key = web.RequestKey("principal", Principal)

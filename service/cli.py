@@ -5,7 +5,8 @@ Every command prints JSON on stdout (logs and errors go to stderr). Exit status:
 a database file that does not exist for a command that only reads or maintains it),
 2 usage (argparse's own errors). Tenancy commands are events written through the same
 event store and commands as the API, and create the database on first use; maintenance
-(rebuild, verify, replay, events, backup, restore) is `service.cli_maintenance`;
+(rebuild, verify, replay, events, backup, restore) is `service.cli_maintenance`,
+definitions as code (export, import) `service.cli_definitions`;
 `serve` is `service.serving`.
 """
 
@@ -17,6 +18,7 @@ import textwrap
 from events import EventStoreError
 from service.backend import make_backend
 from service.cli_common import CommandFailed, print_json
+from service.cli_definitions import add_definitions_commands
 from service.cli_maintenance import add_maintenance_commands
 from service.commands import Command, Context, execute
 from service.commands.tenancy import (
@@ -164,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_serve)
 
     add_maintenance_commands(sub, _parser)
+    add_definitions_commands(sub, _parser)
 
     return parser
 

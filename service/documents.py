@@ -101,16 +101,18 @@ async def preview(ctx: Context, json_path: str,
                   document: Callable[[], Awaitable[RawDocument]],
                   field: dict[str, Any] | None = None) -> dict[str, Any]:
     """The expression's value on the document, as the preview endpoint shows it; the
-    expression is checked before the document is read. With a field, the value is also
+    expression is checked before the document is read. `found`: whether the value was
+    found in the document (`jmes.evaluate_found`). With a field, the value is also
     checked against the field's type, as values are: `type_check`."""
     check_expression(ctx, json_path)
     raw = await document()
     try:
-        value = ctx.expressions.evaluate(json_path, raw.value)
+        value, found = ctx.expressions.evaluate_found(json_path, raw.value)
     except ExpressionError as exc:
         raise ExpressionRefused(exc.code, exc.detail) from None
     result = {"json_path": json_path, "resolved_value": value,
-              "resolved_value_type": value_type(value), "raw_data_source": raw.source}
+              "resolved_value_type": value_type(value), "found": found,
+              "raw_data_source": raw.source}
     if field is not None:
         check = field_type(field["type"]).checker(field["options"])
         try:

@@ -226,10 +226,36 @@ class ExpressionTooLong(ValidationFailed):
                          errors={"json_path": [f"at most {limit} characters"]})
 
 
+class UnknownVersion(ValidationFailed):
+    code = "UNKNOWN_VERSION"
+
+    def __init__(self, version: int, current: int) -> None:
+        super().__init__(f"the field has no version {version}: its versions are 1 to {current}",
+                         errors={"to_version": [f"from 1 to {current}"]})
+
+
+class RevertConflict(Conflict):
+    """An earlier version needs what is gone since (a connector, an integration)."""
+
+    def __init__(self, version: int, why: str, code: str) -> None:
+        super().__init__(f"cannot revert to version {version}: {why}", code=code)
+
+
 class StaleResource(PreconditionFailed):
     def __init__(self, current: str, expected: str) -> None:
         super().__init__(f'the resource has changed: its ETag is "{current}", '
                          f'not "{expected}"')
+
+
+class BatchRefused(ValidationFailed):
+    """Changes applied together (bulk mappings, an import), some refused: nothing was
+    written; `refusals` are keyed by where each refused one is (an index, a path)."""
+
+    code = "BATCH_REFUSED"
+
+    def __init__(self, refusals: dict[str, dict], total: int, noun: str) -> None:
+        super().__init__(f"{len(refusals)} of {total} {noun} refused; nothing was written",
+                         errors=refusals)
 
 
 # --- sync -------------------------------------------------------------------------------------

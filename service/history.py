@@ -3,6 +3,9 @@
 `before` and `after` show only what the event changed, worked out by folding the
 field's events in order, so nothing but the log is needed to explain any change.
 Every event type has a step in the fold or is marked as never part of a field's history.
+Each entry also says the field's version it belongs to (`field_version`: a mapping's
+event belongs to the version the field's stream was at) and, for the events a revert
+wrote, the version it went back to (`reverted_to`, from the event's metadata).
 """
 
 from collections.abc import Callable
@@ -17,7 +20,8 @@ Step = Callable[["Fold", Any], Change]
 STEPS: HandlerTable[Step] = HandlerTable("the field history fold")
 STEPS.ignores(ev.OrganizationCreated, ev.IntegrationEnabled, ev.IntegrationDisabled,
               ev.ApiKeyIssued, ev.ApiKeyRevoked, ev.ConnectorCreated, ev.ConnectorRenamed,
-              ev.ConnectorDeleted, ev.ConnectorSynced)
+              ev.ConnectorDeleted, ev.ConnectorSynced, ev.WebhookCreated, ev.WebhookUpdated,
+              ev.WebhookDeleted, ev.WebhookReplayed)
 step = STEPS.handles
 
 
@@ -110,6 +114,7 @@ def entry(stored: StoredEvent) -> dict[str, Any]:
         "source": meta.get("source"),
         "request_id": meta.get("request_id"),
         "idempotency_key": meta.get("idempotency_key"),
+        "reverted_to": meta.get("reverted_to"),
         "data": stored.event.to_data(),
         "hash": stored.hash,
     }
@@ -118,10 +123,14 @@ def entry(stored: StoredEvent) -> dict[str, Any]:
 def field_history(events: list[StoredEvent]) -> list[dict[str, Any]]:
     fold = Fold()
     history = []
+    field_version = 0
     for stored in events:
+        if stored.stream_id.startswith("field:"):  # the field's own stream, not a mapping's
+            field_version = stored.version
         before, after = fold.apply(stored.event)
         item = entry(stored)
         del item["data"]
+        item["field_version"] = field_version
         item["before"], item["after"] = before, after
         history.append(item)
     return history

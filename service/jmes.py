@@ -5,6 +5,12 @@ against the function table (name and arity), so a mapping that can never evaluat
 refused when it is saved. Evaluation failures that depend on the data (a function given
 the wrong type) are reported with their own code. Nothing here raises anything but
 `ExpressionError`.
+
+Whether a value was *found* (`evaluate_found`): for a plain path (field names, quoted
+names, index steps, told apart on the parsed tree once, when it is compiled and cached)
+whether every step exists in the document, so an explicit `null` is found and a missing
+key or an index out of range is not; for any other expression, whether it gives a
+non-null value.
 """
 
 import math
@@ -78,6 +84,20 @@ class FieldPath:
                     return None
         return value
 
+    def lookup(self, value: Any) -> tuple[Any, bool]:
+        """(the value, whether every step exists): `search` telling a missing step from
+        an explicit null."""
+        for step in self.steps:
+            if isinstance(step, str):
+                if not isinstance(value, dict) or step not in value:
+                    return None, False
+                value = value[step]
+            else:
+                if not isinstance(value, list) or not -len(value) <= step < len(value):
+                    return None, False
+                value = value[step]
+        return value, True
+
 
 def _plain_steps(node: dict) -> list[str | int] | None:
     kind = node.get("type")
@@ -93,7 +113,8 @@ def _plain_steps(node: dict) -> list[str | int] | None:
         return steps
     if kind == "index_expression":  # a[0] or, chained, a[0][1]: the base, then indexes
         base, *indexes = node["children"]
-        base_steps = _plain_steps(base)
+        # `[0]` on its own indexes the document itself
+        base_steps = [] if base.get("type") == "identity" else _plain_steps(base)
         if base_steps is None or not indexes or any(i.get("type") != "index" for i in indexes):
             return None
         return base_steps + [i["value"] for i in indexes]
@@ -141,6 +162,10 @@ class ExpressionCache:
     def evaluate(self, expression: str, document: Any, *, json_only: bool = True) -> Any:
         return evaluate(self.compile(expression), document, json_only=json_only)
 
+    def evaluate_found(self, expression: str, document: Any, *, json_only: bool = True
+                       ) -> tuple[Any, bool]:
+        return evaluate_found(self.compile(expression), document, json_only=json_only)
+
 
 def _finite(value: Any) -> Any:
     """JSON has no NaN or Infinity (`to_number('NaN')` makes one): refuse such a result."""
@@ -173,6 +198,18 @@ def evaluate(compiled: Compiled, document: Any, *, json_only: bool = True) -> An
         raise ExpressionError("EXPRESSION_ERROR", str(exc)) from None
     except (RecursionError, TypeError, ValueError, OverflowError) as exc:
         raise ExpressionError("EXPRESSION_ERROR", f"evaluation failed: {exc}") from None
+
+
+def evaluate_found(compiled: Compiled, document: Any, *, json_only: bool = True
+                   ) -> tuple[Any, bool]:
+    """(the result, whether it was found): a plain path is found when every step of it
+    exists in the document (an explicit null included); any other expression when its
+    result is not null."""
+    if isinstance(compiled, FieldPath):
+        value, found = compiled.lookup(document)
+        return (_finite(value) if json_only else value), found
+    value = evaluate(compiled, document, json_only=json_only)
+    return value, value is not None
 
 
 def value_type(value: Any) -> str:

@@ -35,7 +35,7 @@ PROBLEMS: dict[int, tuple[str, str, tuple[str, ...], dict[str, Any]]] = {
                            "'01a2f000-0000-7000-8000-000000000000'", "not-found")),
     409: ("Conflict", "The write conflicts with the stored state (DUPLICATE_NAME, "
           "DUPLICATE_MAPPING, DUPLICATE_OPTION, UNSAFE_TYPE_CHANGE, CONCURRENT_MODIFICATION, "
-          "CONFLICT); nothing was written", (),
+          "CONNECTOR_DELETED, INTEGRATION_DISABLED, CONFLICT); nothing was written", (),
           _problem_example(409, "DUPLICATE_NAME", "Conflict", "a field named "
                            "'guardian_mobile' already exists on HRIS/employee",
                            "duplicate-name")),
@@ -82,6 +82,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "field_id": {"description": "A custom field's id"},
     "mapping_id": {"description": "A mapping's id"},
     "option_id": {"description": "An option's id"},
+    "webhook_id": {"description": "A webhook subscription's id"},
     "stream_id": {"description": "Only the events of this stream (e.g. field:<id>)"},
     "since": {"description": "Only events recorded at or after this time (ISO 8601)"},
     "until": {"description": "Only events recorded before this time (ISO 8601)"},
@@ -130,8 +131,16 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "responses": {200: {"connector_token": CONNECTOR_TOKEN,
                             "json_path": "data.employee.guardian_mobile",
                             "resolved_value": "+1-555-123-4567",
-                            "resolved_value_type": "string",
+                            "resolved_value_type": "string", "found": True,
                             "raw_data_source": "connector_sync"}}},
+    "preview_coverage": {
+        "request": {"connector_token": CONNECTOR_TOKEN, "category": "HRIS",
+                    "model": "employee", "json_path": "data.employee.guardian_mobile",
+                    "custom_field_id": FIELD_ID, "sample": 200},
+        "responses": {200: {"rows": 3, "found": 2, "non_null": 2, "types": {
+            "string": 2, "null": 1}, "errors": {}, "type_check": {
+            "ok": 2, "failed": 0, "codes": {}}, "examples": [
+            "+1-555-123-4567", "+1-555-765-4321"], "failing_remote_ids": ["emp_125"]}}},
     "create_custom_field": {
         "request": _GUARDIAN,
         "responses": {201: {"id": FIELD_ID, "status": "SUCCESS"}}},
@@ -139,6 +148,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                                                "next_cursor": None}}},
     "get_custom_field": {"responses": {200: {**_V1_FIELD, "mappings": [_MAPPING]}}},
     "delete_custom_field": {"responses": {200: {"id": FIELD_ID, "status": "SUCCESS"}}},
+    "revert_custom_field": {"request": {"to_version": 2},
+                            "responses": {200: {**_V1_FIELD, "mappings": [_MAPPING]}}},
     "create_mapping": {
         "requests": _named(
             integration={"custom_field_id": FIELD_ID, "integration_slug": "workday",
@@ -176,4 +187,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "persons_create_option": {
         "request": {"value": "Series C"},
         "responses": {201: {"id": "option-abc123", "value": "Series C"}}},
+    "create_webhook": {
+        "request": {"url": "https://crm.example.com/hooks", "events": ["field.*", "mapping.*"],
+                    "description": "CRM sync"},
+        "responses": {201: {"id": "01a232c7-be0f-701f-b476-4a613b4ce844",
+                            "url": "https://crm.example.com/hooks",
+                            "events": ["field.*", "mapping.*"], "description": "CRM sync",
+                            "created_at": "2026-12-01T18:04:40.847416Z",
+                            "updated_at": "2026-12-01T18:04:40.847416Z",
+                            "secret": "whsec_mzyw2LimrFJkNd+BodembtV51+0YT38YzEL8VeKatTI="}}},
+    "replay_webhook": {"request": {"from_seq": 5}, "responses": {202: {
+        "id": "01a232c7-be0f-701f-b476-4a613b4ce844", "from_seq": 5, "status": "REPLAYING"}}},
 }

@@ -65,6 +65,9 @@ class Operation:
     etag: bool = False                     # the success answers carry an ETag
     if_match: bool | None = None           # reads If-Match; None: every PUT/PATCH/DELETE
     problems: tuple[int, ...] = ()         # error statuses beyond the derived ones
+    # a GET whose answer depends only on the caller's key, the path and query and the
+    # stored state: served again from memory while the state is unchanged (answers.py)
+    reuse: bool = False
 
     @property
     def status(self) -> int:
@@ -129,6 +132,10 @@ class Routes:
                                              options.pop("tag", self.tag), ok, scope, **options))
             if options.get("auth") == PUBLIC:
                 public(handler)
+            if options.get("reuse"):
+                if method != "GET":
+                    raise ValueError(f"{method} {path}: only a GET answer can be reused")
+                handler.reusable = True  # type: ignore[attr-defined]
             return handler
         return register
 

@@ -46,6 +46,15 @@ class Settings:
     session_ttl_minutes: int = 480     # a dashboard sign-in lasts this long
     session_secret: str = ""           # base64 of 32 bytes; empty: a new one per process
     session_cookie_secure: bool = False  # set true behind TLS: the cookie then needs https
+    # webhooks (service/webhooks/): delivery timeout, first retry (doubling, with jitter),
+    # how long an event is retried before it is marked failed, the fallback poll, how long
+    # delivery attempts are kept, and private addresses allowed (for tests on 127.0.0.1)
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_base_seconds: float = 5.0
+    webhook_retry_hours: float = 24.0
+    webhook_poll_seconds: float = 1.0
+    webhook_delivery_retention_days: int = 7
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -7,7 +7,7 @@ from typing import Any
 from events.canonical import loads
 from service.errors import ValidationFailed
 from service.fieldtypes import Checker, ValueMismatch, field_type
-from service.jmes import Compiled, ExpressionCache, ExpressionError, evaluate
+from service.jmes import Compiled, ExpressionCache, ExpressionError, evaluate_found
 
 Row = dict[str, Any]
 
@@ -62,25 +62,30 @@ def compile_mapping(expressions: ExpressionCache, json_path: str | None
         return exc
 
 
-def resolve(compiled: Compiled | ExpressionError | None, check: Checker,
-            document: Any) -> tuple[Any, dict[str, str] | None]:
-    """(value, None) or (None, {"code", "detail"})."""
+def resolve_found(compiled: Compiled | ExpressionError | None, check: Checker,
+                  document: Any) -> tuple[Any, bool, dict[str, str] | None]:
+    """(value, found, None) or (None, found, {"code", "detail"}). `found` is whether the
+    mapping found its value in the document (`jmes.evaluate_found`), whatever the type
+    check says of it; an unmapped field, or an expression that fails, found nothing."""
     if compiled is None:
-        return None, None
+        return None, False, None
+    found = False
     try:
         if isinstance(compiled, ExpressionError):
             raise compiled
-        return check(evaluate(compiled, document, json_only=False)), None
+        value, found = evaluate_found(compiled, document, json_only=False)
+        return check(value), found, None
     except (ExpressionError, ValueMismatch) as exc:
-        return None, {"code": exc.code, "detail": exc.detail}
+        return None, found, {"code": exc.code, "detail": exc.detail}
 
 
 def resolve_records(expressions: ExpressionCache, model: str, rows: list[Row],
                     records: list[Row]) -> list[Row]:
     """Each synced record with every field's value, evaluated on the record's document
     (`{"data": {model: record}}`): `values` and `errors` by field name, and `fields`, one
-    entry per field with its id and the source of its effective mapping (null: unmapped),
-    so a rename breaks no client and "unmapped" differs from "mapped, null". Each mapping
+    entry per field with its id, the source of its effective mapping (null: unmapped) and
+    whether its value was `found`, so a rename breaks no client, "unmapped" differs from
+    "mapped, null", and a key the row lacks differs from one it holds as null. Each mapping
     is compiled and each type checker built once for the whole page."""
     plan = []
     for row in rows:
@@ -92,12 +97,12 @@ def resolve_records(expressions: ExpressionCache, model: str, rows: list[Row],
         document = {"data": {model: loads(record["data"])}}
         resolved, errors, entries = {}, {}, []
         for field_id, name, source, compiled, check in plan:
-            value, error = resolve(compiled, check, document)
+            value, found, error = resolve_found(compiled, check, document)
             resolved[name] = value
             if error is not None:
                 errors[name] = error
             entries.append({"custom_field_id": field_id, "name": name, "value": value,
-                            "source": source, "error": error})
+                            "found": found, "source": source, "error": error})
         body.append({"remote_id": record["remote_id"], "synced_at": record["synced_at"],
                      "values": resolved, "errors": errors, "fields": entries})
     return body

@@ -19,6 +19,7 @@ from tests.conftest import run
 EVENTS = "/api/v1/events"
 F = "/api/v1/custom-fields"
 P = "/custom-fields"
+W = "/api/v1/webhooks"
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
 
 
@@ -263,6 +264,10 @@ async def test_every_event_records_its_key_source_request_id_and_idempotency_key
     state["mapping"] = (await call("second", "POST", F + "/mapping", F + "/mapping", {
         "custom_field_id": state["field"], "integration_slug": "workday",
         "json_path": "a"}, 201))["id"]
+    await call("first", "POST", F + "/mapping/bulk", F + "/mapping/bulk", {"mappings": [
+        {"custom_field_id": state["field"], "integration_slug": "hibob", "json_path": "a"}]}, 201)
+    await call("second", "POST", F + "/import", F + "/import", {
+        "format_version": 1, "fields": [{**EMPLOYEE, "name": "imported"}]})
     await call("first", "PATCH", F + "/mapping/{mapping_id}", f"{F}/mapping/{state['mapping']}",
                {"json_path": "b"})
     await call("second", "DELETE", F + "/mapping/{mapping_id}", f"{F}/mapping/{state['mapping']}")
@@ -275,6 +280,14 @@ async def test_every_event_records_its_key_source_request_id_and_idempotency_key
     await call("second", "POST", "/api/v1/connectors/{connector_token}/sync",
                f"/api/v1/connectors/{tenant.connector_token}/sync",
                {**EMPLOYEE, "records": [{"remote_id": "r", "data": {}}]})
+    # a subscription to an event nothing later in this test writes: no delivery is tried
+    # (a public address literal, as private ones are refused without the setting)
+    hook = (await call("first", "POST", W, W, {"url": "https://1.1.1.1/hooks",
+                                               "events": ["connector.synced"]}, 201))["id"]
+    await call("second", "PATCH", W + "/{webhook_id}", f"{W}/{hook}", {"description": "x"})
+    await call("first", "POST", W + "/{webhook_id}/replay", f"{W}/{hook}/replay",
+               {"from_seq": await head_seq(client, tenant)}, 202)
+    await call("second", "DELETE", W + "/{webhook_id}", f"{W}/{hook}")
     person = await call("first", "POST", P, P, {"name": "Stage", "type": "multiselect",
                                                  "options": [{"value": "Lead"}]}, 201)
     pid, lead = person["id"], person["options"][0]["id"]
@@ -296,6 +309,8 @@ async def test_every_event_records_its_key_source_request_id_and_idempotency_key
                {"option_ids": [v1_won, lead]})
     await call("first", "DELETE", F + "/{field_id}/options/{option_id}",
                f"{F}/{pid}/options/{v1_won}")
+    await call("second", "POST", F + "/{field_id}/revert", f"{F}/{pid}/revert",
+               {"to_version": 2})
     await call("first", "DELETE", P + "/{field_id}", f"{P}/{pid}", status=204)
     await call("second", "DELETE", F + "/{field_id}", f"{F}/{state['field']}")
 

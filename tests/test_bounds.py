@@ -20,6 +20,7 @@ from service.openapi import build_spec
 from service.settings import Settings
 from tests.answers import problem
 from tests.conftest import event_count, make_tenant
+from tests.webhook_receiver import seeded_webhooks
 
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
 F = "/api/v1/custom-fields"
@@ -354,7 +355,11 @@ async def paged_world(client) -> dict[str, dict[str, str]]:
     await ok(await client.patch(f"{F}/mapping/{mapping['id']}", headers=headers,
                                 json={"json_path": "b"}))
     connector = {"connector_token": tenant.connector_token, **EMPLOYEE}
+    webhooks = await seeded_webhooks(client, tenant)
     return {
+        "/api/v1/webhooks": {},
+        "/api/v1/webhooks/{webhook_id}/deliveries": {
+            "path": f"/api/v1/webhooks/{webhooks[0]}/deliveries"},
         F: {},
         "/api/v1/connectors": {},
         "/api/v1/events": {},
@@ -364,7 +369,9 @@ async def paged_world(client) -> dict[str, dict[str, str]]:
 
 
 LIST_KEYS = {F: "custom_fields", "/api/v1/connectors": "connectors", "/api/v1/events": "events",
-             F + "/{field_id}/history": "history", F + "/values": "records"}
+             F + "/{field_id}/history": "history", F + "/values": "records",
+             "/api/v1/webhooks": "webhooks",
+             "/api/v1/webhooks/{webhook_id}/deliveries": "deliveries"}
 
 @pytest.mark.parametrize("route", PAGE_ROUTES, ids=PAGE_ROUTES)
 async def test_every_list_that_takes_a_limit_refuses_one_over_max_page_size(bounded, route):
@@ -387,7 +394,8 @@ async def test_every_list_that_takes_a_limit_refuses_one_over_max_page_size(boun
 
 def test_the_lists_with_a_limit_are_the_paginated_ones():
     assert set(PAGE_ROUTES) == {
-        F, "/api/v1/connectors", "/api/v1/events", F + "/{field_id}/history", F + "/values"}
+        F, "/api/v1/connectors", "/api/v1/events", F + "/{field_id}/history", F + "/values",
+        "/api/v1/webhooks", "/api/v1/webhooks/{webhook_id}/deliveries"}
 
 
 async def test_a_page_without_a_limit_never_exceeds_max_page_size(bounded):

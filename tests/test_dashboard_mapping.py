@@ -1,7 +1,8 @@
 """The mapping editor (/dashboard/fields/{id}/map), in a real browser against a real
 server: the raw data as a tree whose nodes write their JMESPath and preview it by
 themselves, errors shown inline as you type, the switch from `[0]` to a filter, the
-coverage over the connector's synced rows, saving for the integration and for the
+coverage over the connector's most recent synced rows (found, non-null, the type check:
+the coverage endpoint's counts), saving for the integration and for the
 connector (read back through the v1 configuration), any model, another organization's
 field as a 404, and a new user's first mapping in under a minute."""
 
@@ -148,7 +149,7 @@ def test_the_filter_switch_turns_an_index_into_a_filter(page, synced):
     expect(switch).to_be_hidden()
 
 
-def test_the_coverage_line_counts_the_synced_rows_that_pass(page, synced):
+def test_the_coverage_line_counts_the_synced_rows_found_and_passing(page, synced):
     field_id = new_field(synced, "covered_years", "number")
     sign_in(page, synced)
     open_editor(page, synced, field_id)
@@ -156,10 +157,20 @@ def test_the_coverage_line_counts_the_synced_rows_that_pass(page, synced):
     page.get_by_role("region", name="Raw data").get_by_role(
         "button", name="years", exact=True).click()
     # 3, "7" and 12 pass; "many" is no number and w-4 has none
-    expect(preview).to_contain_text(
-        "3 of 5 synced rows give a value that passes the number type")
+    expect(preview).to_contain_text("3 of the 5 most recent synced rows of Demo Workday "
+                                    "give a value that passes the number type")
+    # the counts of the coverage endpoint: found, non-null, the type check, what fails
+    counts = preview.get_by_role("list", name="Coverage")
+    expect(counts.get_by_role("listitem")).to_have_text([
+        "Found in 4 of 5", "Non-null in 4 of 5", "Type check: 3 pass, 1 fail (TYPE_MISMATCH: 1)",
+        "Failing rows, most recent first: w-4, w-3"])
+    expect(preview.locator(".preview-found")).to_have_text("yes")  # w-5, the latest row
     page.get_by_label("JMESPath").fill("data.employee.id")
-    expect(preview).to_contain_text("0 of 5 synced rows")
+    expect(preview).to_contain_text("0 of the 5 most recent synced rows")
+    expect(counts).to_contain_text("Type check: 0 pass, 5 fail (TYPE_MISMATCH: 5)")
+    page.get_by_label("JMESPath").fill("data.employee.boss")
+    expect(preview.locator(".preview-found")).to_have_text("no: not in this row")
+    expect(counts).to_contain_text("Found in 0 of 5")
     # a sample has no synced rows, and no connector to save for
     page.get_by_label("Connector").select_option(label="Workday sample")
     expect(page.get_by_role("region", name="Raw data")).to_contain_text("Workday sample")

@@ -121,6 +121,23 @@ async def case_mapping_create(client, tenant) -> Case:
                 Call("POST", F + "/mapping", {**body, "integration_slug": "personio"}))
 
 
+async def case_mapping_bulk(client, tenant) -> Pair:
+    field = await hris_field(client, tenant, "bulk_badge")
+
+    def bulk(*slugs: str) -> dict:
+        return {"mappings": [{"custom_field_id": field, "integration_slug": slug,
+                              "json_path": "a"} for slug in slugs]}
+    return Pair(Call("POST", F + "/mapping/bulk", bulk("hibob", "workday")),
+                Call("POST", F + "/mapping/bulk", bulk("personio")))
+
+
+async def case_import(client, tenant) -> Pair:
+    def document(name: str) -> dict:
+        return {"format_version": 1, "fields": [{**EMPLOYEE, "name": name}]}
+    return Pair(Call("POST", F + "/import", document("imported_one")),
+                Call("POST", F + "/import", document("imported_two")))
+
+
 async def case_mapping_patch(client, tenant) -> Case:
     mapping = await mapping_of(client, tenant, await hris_field(client, tenant, "badge"),
                                "workday")
@@ -199,6 +216,15 @@ async def case_v1_patch(client, tenant) -> Pair:
                 Call("PATCH", path, {"description": "two"}))
 
 
+async def case_v1_revert(client, tenant) -> Pair:
+    path = f"{F}/{await hris_field(client, tenant, 'reverted')}"
+    for description in ("one", "two"):
+        assert (await send(client, tenant, Call("PATCH", path, {"description": description}))
+                ).status == 200
+    return Pair(Call("POST", path + "/revert", {"to_version": 1}),
+                Call("POST", path + "/revert", {"to_version": 2}))
+
+
 async def case_v1_option_add(client, tenant) -> Pair:
     path = f"{F}/{(await stage(client, tenant))['id']}/options"
     return Pair(Call("POST", path, {"value": "Churned"}), Call("POST", path, {"value": "Paused"}))
@@ -238,15 +264,51 @@ async def case_connector_delete(client, tenant) -> Pair:
                 Call("DELETE", f"/api/v1/connectors/{tokens[1]}"))
 
 
+W = "/api/v1/webhooks"
+# a public address literal, for an event no route writes: nothing is ever sent
+HOOK = {"url": "https://93.184.216.34/hooks", "events": ["integration.disabled"]}
+
+
+async def webhook(client, tenant) -> str:
+    return (await created(client, tenant, W, HOOK))["id"]
+
+
+async def case_webhook_create(client, tenant) -> Pair:
+    return Pair(Call("POST", W, HOOK), Call("POST", W, {**HOOK, "description": "another"}))
+
+
+async def case_webhook_patch(client, tenant) -> Pair:
+    path = f"{W}/{await webhook(client, tenant)}"
+    return Pair(Call("PATCH", path, {"description": "one"}),
+                Call("PATCH", path, {"description": "two"}))
+
+
+async def case_webhook_delete(client, tenant) -> Pair:
+    first, second = await webhook(client, tenant), await webhook(client, tenant)
+    return Pair(Call("DELETE", f"{W}/{first}"), Call("DELETE", f"{W}/{second}"))
+
+
+async def case_webhook_replay(client, tenant) -> Pair:
+    path = f"{W}/{await webhook(client, tenant)}/replay"
+    return Pair(Call("POST", path, {"from_seq": 1}), Call("POST", path, {"from_seq": 2}))
+
+
 CASES: dict[tuple[str, str], Callable[..., Awaitable[Pair]]] = {
+    ("POST", W): case_webhook_create,
+    ("PATCH", W + "/{webhook_id}"): case_webhook_patch,
+    ("DELETE", W + "/{webhook_id}"): case_webhook_delete,
+    ("POST", W + "/{webhook_id}/replay"): case_webhook_replay,
     ("POST", F): case_v1_create,
     ("DELETE", F + "/{field_id}"): case_v1_delete,
     ("PATCH", F + "/{field_id}"): case_v1_patch,
+    ("POST", F + "/{field_id}/revert"): case_v1_revert,
     ("POST", F + "/{field_id}/options"): case_v1_option_add,
     ("PUT", F + "/{field_id}/options/order"): case_v1_option_order,
     ("PATCH", F + "/{field_id}/options/{option_id}"): case_v1_option_patch,
     ("DELETE", F + "/{field_id}/options/{option_id}"): case_v1_option_delete,
     ("POST", F + "/mapping"): case_mapping_create,
+    ("POST", F + "/mapping/bulk"): case_mapping_bulk,
+    ("POST", F + "/import"): case_import,
     ("PATCH", F + "/mapping/{mapping_id}"): case_mapping_patch,
     ("DELETE", F + "/mapping/{mapping_id}"): case_mapping_delete,
     ("POST", "/api/v1/connectors"): case_connector_create,
@@ -441,8 +503,8 @@ async def test_a_refused_request_is_not_remembered(client, tenant):
 # --- ETag on single resources ---------------------------------------------------------------------
 
 SINGLE_RESOURCE_GETS = {F + "/{field_id}", P + "/{field_id}",
-                        "/api/v1/connectors/{connector_token}"}
-COLLECTION_GETS_WITH_AN_ID = {F + "/{field_id}/history"}
+                        "/api/v1/connectors/{connector_token}", W + "/{webhook_id}"}
+COLLECTION_GETS_WITH_AN_ID = {F + "/{field_id}/history", W + "/{webhook_id}/deliveries"}
 
 
 def test_every_get_of_one_resource_is_known_to_carry_an_etag(app):

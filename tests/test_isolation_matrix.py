@@ -59,6 +59,8 @@ class World:
     option_ids: list[str] = field(default_factory=list)
     hris_field: str = ""
     mapping_id: str = ""
+    webhook_id: str = ""
+    other_field: str = ""  # the other organization's own field, for writes of its own
 
     @property
     def option_id(self) -> str:
@@ -68,7 +70,7 @@ class World:
         """Everything that identifies the first organization's data."""
         return [self.first.id, self.first.key, hash_key(self.first.key), self.first.key_id,
                 self.first.connector_token, self.first.connector_id, self.person_field,
-                *self.option_ids, self.hris_field, self.mapping_id]
+                *self.option_ids, self.hris_field, self.mapping_id, self.webhook_id]
 
     def names(self) -> list[str]:
         """What the first organization wrote, as opposed to ids a caller may echo back."""
@@ -104,10 +106,14 @@ async def build_world(client, app) -> World:
         json={"custom_field_id": world.hris_field, "integration_slug": "workday",
               "json_path": JSON_PATH}))
     world.mapping_id = mapping["id"]
+    world.webhook_id = (await _created(await client.post(W, headers=first.headers, json={
+        "url": WEBHOOK_URL, "events": ["integration.disabled"]})))["id"]
     await _created(await client.post(
         f"/api/v1/connectors/{first.connector_token}/sync", headers=first.headers,
         json={"category": "HRIS", "model": "employee", "records": [
             {"remote_id": REMOTE_ID, "data": {"quokkaBadge": {"code": SYNCED_VALUE}}}]}), 200)
+    world.other_field = (await _created(await client.post(F, headers=other.headers, json={
+        "name": "other_badge", **EMPLOYEE})))["id"]
     return world
 
 
@@ -146,6 +152,10 @@ def _scope(w: World) -> dict[str, str]:
 
 P = "/custom-fields"
 F = "/api/v1/custom-fields"
+W = "/api/v1/webhooks"
+# a public address literal (no name to resolve), subscribed to an event no route writes,
+# so the matrix never makes the worker send anything anywhere
+WEBHOOK_URL = "https://93.184.216.34/hooks"
 # What the scope and status of each route are comes from its declaration; here, only a
 # request for it.
 REQUESTS: dict[tuple[str, str], Callable[[World, Tenant], Request]] = {
@@ -162,8 +172,19 @@ REQUESTS: dict[tuple[str, str], Callable[[World, Tenant], Request]] = {
         F + "/raw-data", params=_scope(w)),
     ("POST", F + "/preview"): lambda w, c: Request(
         F + "/preview", json={**_scope(w), "json_path": JSON_PATH}),
+    ("POST", F + "/preview/coverage"): lambda w, c: Request(
+        F + "/preview/coverage", json={**_scope(w), "json_path": JSON_PATH,
+                                       "custom_field_id": w.hris_field}),
     ("GET", F + "/configuration"): lambda w, c: Request(
         F + "/configuration", params=_scope(w)),
+    # bulk mappings and an import write the caller's own (the other: on its own field)
+    ("POST", F + "/mapping/bulk"): lambda w, c: Request(F + "/mapping/bulk", json={"mappings": [{
+        "custom_field_id": w.other_field if c is w.other else w.hris_field,
+        "connector_token": c.connector_token, "json_path": "badge"}]}),
+    ("GET", F + "/export"): lambda w, c: Request(F + "/export"),
+    ("POST", F + "/import"): lambda w, c: Request(F + "/import", json={
+        "format_version": 1, "fields": [{**EMPLOYEE, "name": "imported_badge", "mappings": [
+            {"integration_slug": "workday", "json_path": "badge"}]}]}),
     ("GET", F + "/values"): lambda w, c: Request(
         F + "/values", params=_scope(w)),
     ("POST", F + "/mapping"): lambda w, c: Request(
@@ -193,6 +214,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World, Tenant], Request]] = {
     ("DELETE", F + "/{field_id}"): lambda w, c: Request(f"{F}/{w.hris_field}"),
     ("PATCH", F + "/{field_id}"): lambda w, c: Request(
         f"{F}/{w.hris_field}", json={"description": "changed"}),
+    ("POST", F + "/{field_id}/revert"): lambda w, c: Request(
+        f"{F}/{w.hris_field}/revert", json={"to_version": 1}),
     # the v1 option routes, on the first organization's (CRM, person) multiselect
     ("POST", F + "/{field_id}/options"): lambda w, c: Request(
         f"{F}/{w.person_field}/options", json={"value": "Copper"}),
@@ -202,6 +225,17 @@ REQUESTS: dict[tuple[str, str], Callable[[World, Tenant], Request]] = {
         f"{F}/{w.person_field}/options/{w.option_id}", json={"color": "#00FF00"}),
     ("DELETE", F + "/{field_id}/options/{option_id}"): lambda w, c: Request(
         f"{F}/{w.person_field}/options/{w.option_id}"),
+    ("POST", W): lambda w, c: Request(W, json={"url": WEBHOOK_URL,
+                                               "events": ["integration.disabled"]}),
+    ("GET", W): lambda w, c: Request(W),
+    ("GET", W + "/{webhook_id}"): lambda w, c: Request(f"{W}/{w.webhook_id}"),
+    ("PATCH", W + "/{webhook_id}"): lambda w, c: Request(f"{W}/{w.webhook_id}",
+                                                         json={"description": "changed"}),
+    ("DELETE", W + "/{webhook_id}"): lambda w, c: Request(f"{W}/{w.webhook_id}"),
+    ("GET", W + "/{webhook_id}/deliveries"): lambda w, c: Request(
+        f"{W}/{w.webhook_id}/deliveries"),
+    ("POST", W + "/{webhook_id}/replay"): lambda w, c: Request(
+        f"{W}/{w.webhook_id}/replay", json={"from_seq": 1}),
     ("GET", P): lambda w, c: Request(P),
     ("POST", P): lambda w, c: Request(
         P, json={"name": PERSON_FIELD_NAME if c is w.other else "New Field"}),

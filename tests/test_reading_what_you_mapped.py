@@ -97,12 +97,12 @@ async def test_values_filter_by_row_and_field_and_list_each_fields_id_and_source
     assert [r["remote_id"] for r in body["records"]] == ["a", "b"]
     a, b = body["records"]
     assert a["fields"] == [
-        {"custom_field_id": name, "name": "name", "value": "Ada", "source": "organization",
-         "error": None},
-        {"custom_field_id": age, "name": "age", "value": 36, "source": "connector",
-         "error": None},
-        {"custom_field_id": unmapped, "name": "unmapped", "value": None, "source": None,
-         "error": None}]
+        {"custom_field_id": name, "name": "name", "value": "Ada", "found": True,
+         "source": "organization", "error": None},
+        {"custom_field_id": age, "name": "age", "value": 36, "found": True,
+         "source": "connector", "error": None},
+        {"custom_field_id": unmapped, "name": "unmapped", "value": None, "found": False,
+         "source": None, "error": None}]
     # "mapped, null" differs from "unmapped"
     assert [(f["name"], f["value"], f["source"]) for f in b["fields"]] == [
         ("name", None, "organization"), ("age", None, "connector"), ("unmapped", None, None)]

@@ -39,6 +39,7 @@ class World:
     options: dict[str, list[str]] = field(default_factory=dict)  # caller -> its options
     mappings: dict[str, str] = field(default_factory=dict)      # caller -> a mapping
     tokens: dict[str, str] = field(default_factory=dict)        # caller -> a connector token
+    webhooks: dict[str, str] = field(default_factory=dict)      # caller -> a subscription
     owner_ids: set[str] = field(default_factory=set)  # every id and token of the owner
 
     @property
@@ -94,6 +95,15 @@ def employee(**extra):
                                      for k, v in extra.items()}}
 
 
+# a public address literal (private ones need the setting), subscribed to an event no
+# request of this suite writes: no delivery is ever tried
+WEBHOOK = {"url": "https://1.1.1.1/hooks", "events": ["integration.disabled"]}
+
+
+def owner_webhook(world, caller):
+    return f"/api/v1/webhooks/{world.webhooks[OWNER]}"
+
+
 def owner_token(world, caller):
     return world.tokens[OWNER]
 
@@ -145,6 +155,23 @@ SAMPLES: dict[tuple[str, str], list[Sample]] = {
         Sample(send("POST", "/api/v1/custom-fields/mapping", lambda w, c: {
             "custom_field_id": w.spare_fields[c], "connector_token": w.tokens[OWNER],
             "json_path": "globex.path"}), owned=True)],
+    # a bulk naming the owner's field is refused item by item (422): tests/test_bulk_mappings.py
+    ("POST", "/api/v1/custom-fields/mapping/bulk"): [
+        Sample(send("POST", "/api/v1/custom-fields/mapping/bulk", lambda w, c: {"mappings": [
+            {"custom_field_id": w.spare_fields[c], "integration_slug": "workday",
+             "json_path": "bulk.path"},
+            {"custom_field_id": w.spare_fields[c], "connector_token": w.tokens[c],
+             "json_path": "bulk.connector"}]}), owned=False)],
+    ("GET", "/api/v1/custom-fields/export"): [
+        Sample(get("/api/v1/custom-fields/export"), owned=False),
+        Sample(get("/api/v1/custom-fields/export", employee()), owned=False)],
+    ("POST", "/api/v1/custom-fields/import"): [
+        Sample(send("POST", "/api/v1/custom-fields/import", lambda w, c: {
+            "format_version": 1, "fields": [{"category": "HRIS", "model": "employee",
+                                             "name": "imported_field", "mappings": [
+                                                 {"connector_token": w.tokens[c],
+                                                  "json_path": "imported.path"}]}]}),
+               owned=False)],
     ("PATCH", "/api/v1/custom-fields/mapping/{mapping_id}"): [
         Sample(send("PATCH", owner_mapping, lambda w, c: {"json_path": "globex.hijack"}),
                owned=True)],
@@ -165,6 +192,28 @@ SAMPLES: dict[tuple[str, str], list[Sample]] = {
                     employee(connector_token=own_token, json_path="@")), owned=False),
         Sample(send("POST", "/api/v1/custom-fields/preview",
                     employee(integration_slug="workday", json_path="@")), owned=False)],
+    ("POST", "/api/v1/custom-fields/preview/coverage"): [
+        Sample(send("POST", "/api/v1/custom-fields/preview/coverage",
+                    employee(connector_token=owner_token, json_path="value")), owned=True),
+        Sample(send("POST", "/api/v1/custom-fields/preview/coverage",
+                    employee(connector_token=own_token, json_path="value")), owned=False)],
+    ("POST", "/api/v1/custom-fields/{field_id}/revert"): [
+        Sample(send("POST", lambda w, c: owner_field(w, c) + "/revert",
+                    lambda w, c: {"to_version": 1}), owned=True)],
+    ("POST", "/api/v1/webhooks"): [
+        Sample(send("POST", "/api/v1/webhooks", lambda w, c: WEBHOOK), owned=False)],
+    ("GET", "/api/v1/webhooks"): [Sample(get("/api/v1/webhooks"), owned=False)],
+    ("GET", "/api/v1/webhooks/{webhook_id}"): [Sample(get(owner_webhook), owned=True)],
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): [
+        Sample(send("PATCH", owner_webhook, lambda w, c: {"description": "globex edit"}),
+               owned=True)],
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): [
+        Sample(send("DELETE", owner_webhook), owned=True)],
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): [
+        Sample(get(lambda w, c: owner_webhook(w, c) + "/deliveries"), owned=True)],
+    ("POST", "/api/v1/webhooks/{webhook_id}/replay"): [
+        Sample(send("POST", lambda w, c: owner_webhook(w, c) + "/replay",
+                    lambda w, c: {"from_seq": 1}), owned=True)],
     ("GET", "/api/v1/custom-fields/configuration"): [
         Sample(get("/api/v1/custom-fields/configuration", employee(connector_token=owner_token)),
                owned=True),
@@ -245,9 +294,12 @@ async def populate(client, world: World, caller: str, prefix: str) -> None:
     await post(f"/api/v1/connectors/{tenant.connector_token}/sync", {
         "category": "HRIS", "model": "employee",
         "records": [{"remote_id": f"{prefix}-row", "data": {"value": f"{prefix} value"}}]}, 200)
+    world.webhooks[caller] = (await post("/api/v1/webhooks", WEBHOOK | {
+        "description": f"{prefix} hook"}))["id"]
     world.fields[caller], world.spare_fields[caller] = field_id, spare_id
     world.mappings[caller] = mapping_id
     if caller == OWNER:
+        world.owner_ids |= {world.webhooks[caller]}
         world.owner_ids |= {tenant.id, tenant.connector_id, tenant.connector_token, field_id,
                             spare_id, mapping_id, own_mapping, connector["id"],
                             connector["connector_token"], choice["id"],

@@ -39,7 +39,7 @@ DOC_FIELD_BODY = {
     "model": "employee",
 }
 PREVIEW_KEYS = {"connector_token", "json_path", "resolved_value", "resolved_value_type",
-                "raw_data_source"}
+                "found", "raw_data_source"}
 RAW_DATA_SOURCES = {"connector_sync", "integration_sample", "inline"}
 VALUE_TYPES = {"string", "number", "boolean", "object", "array", "null"}
 CONFIGURATION_KEYS = {"connector_token", "integration_slug", "category", "model", "fields"}
@@ -122,6 +122,7 @@ async def test_the_documented_flow_answers_in_the_documented_shapes(client, work
         "json_path": DOC_JSON_PATH,
         "resolved_value": "+1-555-123-4567",
         "resolved_value_type": "string",
+        "found": True,
         "raw_data_source": "connector_sync",
     }
 

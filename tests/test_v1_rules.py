@@ -722,7 +722,7 @@ async def test_preview_reports_the_resolved_value_and_its_type(client, tenant):
         body = await ok(await preview(client, tenant, json_path, raw_data=RICH_ROW))
         assert body == {"connector_token": None, "json_path": json_path,
                         "resolved_value": value, "resolved_value_type": kind,
-                        "raw_data_source": "inline"}
+                        "found": json_path != "missing", "raw_data_source": "inline"}
 
 
 async def test_preview_evaluates_against_the_connectors_latest_synced_row(client, tenant):

@@ -1,6 +1,7 @@
 """The PostgreSQL backend: the log with its projector, the decision and read queries,
 and maintenance, on one database shared by every replica."""
 
+from functools import partial
 from urllib.parse import urlsplit
 
 import psycopg
@@ -36,7 +37,8 @@ class PostgresBackend(SqlBackend):
         self.url = url
         self._pooler = pooler
         super().__init__(PostgresEventStore(
-            url, projectors=[project], setup=[schema.create_tables], state=SqlDecisions,
+            url, projectors=[project], setup=[schema.create_tables],
+            state=partial(SqlDecisions, field_clause=log_schema.FIELD_CLAUSE),
             readers=readers, pooler=pooler), describe(url))
 
     @_translated

@@ -11,7 +11,7 @@ from typing import Any
 
 from events.migrations import Migration, migrate
 from events.postgres.schema import MIGRATIONS_TABLE_EXISTS
-from projections.tables import PROJECTION_DDL, SIDE_DDL, TABLES
+from projections.tables import PROJECTION_DDL, SIDE_DDL, TABLES, WEBHOOK_SIDE_DDL
 
 
 def adapt(ddl: str) -> str:
@@ -22,16 +22,22 @@ def adapt(ddl: str) -> str:
                   r"CREATE INDEX IF NOT EXISTS \1 ON {s}.\2", ddl)
 
 
-LIVE_DDL = adapt(PROJECTION_DDL).format(s="public").replace("public.", "") + adapt(SIDE_DDL)
+PROJECTIONS_DDL = adapt(PROJECTION_DDL).format(s="public").replace("public.", "")
+LIVE_DDL = PROJECTIONS_DDL + adapt(SIDE_DDL)
 
 MIGRATIONS = (Migration(1, "projections, synced rows, idempotency records",
                         lambda conn: conn.script(LIVE_DDL)),)
+# a component of its own, so the projections' numbering is left as it was
+WEBHOOK_MIGRATIONS = (Migration(
+    1, "webhooks: subscriptions, secrets, positions, deliveries",
+    lambda conn: conn.script(PROJECTIONS_DDL + adapt(WEBHOOK_SIDE_DDL))),)
 
 
 def create_tables(conn: Any, upto: int | None = None) -> None:
     """Every table beside the log, in the connection's schema, migrated to the latest
     version (or `upto`), in the caller's transaction."""
     migrate(conn, "projections", MIGRATIONS, table_exists=MIGRATIONS_TABLE_EXISTS, upto=upto)
+    migrate(conn, "webhooks", WEBHOOK_MIGRATIONS, table_exists=MIGRATIONS_TABLE_EXISTS)
 
 
 def live_schema(conn: Any) -> str:

@@ -5,7 +5,7 @@ Options live in their field's stream, so each command appends at the field's ver
 changes nothing, and adding puts the option after the last one.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from events import Metadata
@@ -64,6 +64,7 @@ class AddOption(OptionCommand):
     if_match: str | None = None
     scope: Scope = None
     tag_covers_mappings: bool = False
+    option_id: str | None = None  # a removed option a revert brings back keeps its id
 
     def apply(self, tx: Tx, ctx: Context, meta: Metadata) -> Row:
         version = _options_field(tx, self)
@@ -72,6 +73,8 @@ class AddOption(OptionCommand):
         [event] = option_events(self.field_id, [{"value": self.value, "color": self.color}],
                                 0 if last is None else last + 1,
                                 {option_key(self.value)} if taken else set())
+        if self.option_id is not None:
+            event = replace(event, option_id=self.option_id)
         [stored] = tx.append(field_stream(self.field_id), version, [event], org_id=self.org_id,
                              metadata=meta)
         return self.tagged(tx, {"id": event.option_id, "value": self.value,

@@ -24,6 +24,7 @@ from service.dashboard.views import (
     mapping_preview,
     options,
     overview,
+    revert,
     signin,
     values,
 )
@@ -32,8 +33,8 @@ from service.settings import Settings
 HTMX = "htmx-2.0.11.min.js"
 # `fields` before `field_edit`: GET /fields/new is not a field's page
 VIEWS = [signin.routes, overview.routes, fields.routes, field_edit.routes, options.routes,
-         mapping.routes, mapping_preview.routes, history.routes, configuration.routes,
-         values.routes]
+         mapping.routes, mapping_preview.routes, history.routes, revert.routes,
+         configuration.routes, values.routes]
 
 
 def dashboard_app(root: web.Application, settings: Settings) -> web.Application:

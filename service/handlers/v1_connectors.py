@@ -43,7 +43,7 @@ async def create_connector(request: web.Request) -> web.Response:
 
 
 @routes.get("/connectors", summary="List connectors", ok={200: r.ConnectorListSchema},
-            query=PageSchema, scope=LISTING, operation_id="list_connectors")
+            query=PageSchema, scope=LISTING, operation_id="list_connectors", reuse=True)
 async def list_connectors(request: web.Request) -> web.Response:
     params = query(request, page_schema)
     limit = page_limit(request, params["limit"])

@@ -1,8 +1,9 @@
-"""v1 data endpoints: raw data, JMESPath preview, effective configuration, resolved values."""
+"""v1 data endpoints: raw data, JMESPath preview and its coverage over synced rows,
+effective configuration, resolved values."""
 
 from aiohttp import web
 
-from service import documents, rules, values
+from service import coverage, documents, rules, values
 from service.appkeys import read_cache_key
 from service.auth import principal
 from service.handlers.common import (
@@ -18,16 +19,21 @@ from service.jsonbody import read_json
 from service.jsontext import dumps_bytes
 from service.routing import RESOURCE, Routes
 from service.schemas import responses as r
+from service.schemas.coverage import CoverageResultSchema
+from service.schemas.fastload import FastLoader
 from service.schemas.v1 import (
     ConnectorModelQuerySchema,
+    CoverageSchema,
     PreviewSchema,
     ScopeQuerySchema,
     ValuesQuerySchema,
 )
 
 routes = Routes("v1")
-preview_schema, scope_schema = PreviewSchema(), ScopeQuerySchema()
+# the preview is read as often as it is typed: its body schema is compiled (fastload.py)
+preview_schema, scope_schema = FastLoader(PreviewSchema()), ScopeQuerySchema()
 connector_model_schema, values_schema = ConnectorModelQuerySchema(), ValuesQuerySchema()
+coverage_schema = CoverageSchema()
 
 RAW_DATA_SOURCE_HEADER = "X-Raw-Data-Source"
 
@@ -71,6 +77,20 @@ async def preview(request: web.Request) -> web.Response:
     return json_response({"connector_token": data["connector_token"], **result})
 
 
+# before any /custom-fields/{field_id}/... pattern: v1_data's table is routed first
+@routes.post("/custom-fields/preview/coverage",
+             summary="Measure a JMESPath over a connector's most recent synced rows",
+             ok={200: CoverageResultSchema}, body=CoverageSchema, scope=RESOURCE,
+             writes=False, operation_id="preview_coverage")
+async def preview_coverage(request: web.Request) -> web.Response:
+    data = coverage_schema.load(await read_json(request))
+    return json_response(await coverage.measure(
+        backend(request).queries, context(request), principal(request).org_id,
+        connector_token=data["connector_token"], category=data["category"],
+        model=data["model"], json_path=data["json_path"], sample=data["sample"],
+        custom_field_id=data["custom_field_id"]))
+
+
 async def _connector_fields(request: web.Request, params: dict) -> tuple[dict, list[dict]]:
     catalogue = context(request).catalogue
     rules.require_model(catalogue, params["category"], params["model"])
@@ -86,7 +106,7 @@ async def _connector_fields(request: web.Request, params: dict) -> tuple[dict, l
 
 @routes.get("/custom-fields/configuration", summary="Effective configuration of a connector",
             ok={200: r.ConfigurationSchema}, query=ConnectorModelQuerySchema, scope=RESOURCE,
-            operation_id="get_effective_configuration")
+            operation_id="get_effective_configuration", reuse=True)
 async def configuration(request: web.Request) -> web.Response:
     params = query(request, connector_model_schema)
 
@@ -103,7 +123,7 @@ async def configuration(request: web.Request) -> web.Response:
 
 @routes.get("/custom-fields/values", summary="Resolved values on synced rows",
             ok={200: r.ValuesSchema}, query=ValuesQuerySchema, scope=RESOURCE,
-            operation_id="list_resolved_values")
+            operation_id="list_resolved_values", reuse=True)
 async def resolved_values(request: web.Request) -> web.Response:
     params = query(request, values_schema)
     limit = page_limit(request, params["limit"])

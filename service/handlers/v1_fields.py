@@ -42,7 +42,7 @@ async def create_field(request: web.Request) -> web.Response:
 
 
 @routes.get("/custom-fields", summary="List custom fields", ok={200: r.V1FieldListSchema},
-            query=FieldListSchema, scope=LISTING, operation_id="list_custom_fields")
+            query=FieldListSchema, scope=LISTING, operation_id="list_custom_fields", reuse=True)
 async def list_fields(request: web.Request) -> web.Response:
     params = query(request, list_schema)
     rules.require_filter(context(request).catalogue, params["category"], params["model"])
@@ -74,6 +74,10 @@ async def get_field(request: web.Request) -> web.Response:
             "mappings are not listed: GET /api/v1/custom-fields/{id} shows a field with its "
             "mappings; POST /api/v1/custom-fields/mapping creates one; PATCH and DELETE "
             "/api/v1/custom-fields/mapping/{mapping_id} change or remove one", allow=["POST"])
+    if field_id == "import":  # /custom-fields/import applies a definitions document
+        raise MethodNotAllowed(
+            "POST /api/v1/custom-fields/import applies a definitions document; GET "
+            "/api/v1/custom-fields/export reads one", allow=["POST"])
     field = await queries.field(principal(request).org_id, field_id)
     if field is None:
         raise FieldNotFound(field_id)

@@ -18,7 +18,7 @@ lookup_schema = LookupQuerySchema()
 
 
 @routes.get("/lookup/models", summary="Models you can extend", ok={200: r.ModelsSchema},
-            query=LookupQuerySchema, scope=LISTING, operation_id="list_models")
+            query=LookupQuerySchema, scope=LISTING, operation_id="list_models", reuse=True)
 async def lookup_models(request: web.Request) -> web.Response:
     catalogue = context(request).catalogue
     category = query(request, lookup_schema)["category"]
@@ -33,7 +33,7 @@ async def lookup_models(request: web.Request) -> web.Response:
 
 @routes.get("/lookup/integrations", summary="Integrations enabled for your organization",
             ok={200: r.IntegrationsSchema}, query=LookupQuerySchema, scope=LISTING,
-            operation_id="list_integrations")
+            operation_id="list_integrations", reuse=True)
 async def lookup_integrations(request: web.Request) -> web.Response:
     catalogue = context(request).catalogue
     category = query(request, lookup_schema)["category"]

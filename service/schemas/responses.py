@@ -121,6 +121,9 @@ class PreviewResultSchema(Schema):
                                 **described("What json_path gives on the document"))
     resolved_value_type = Str(required=True, validate=validate.OneOf(
         ["string", "number", "boolean", "object", "array", "null"]))
+    found = Bool(required=True, **described(
+        "A plain path (names, indexes): every step exists (an explicit null is found, a "
+        "missing key is not); any other expression: resolved_value is not null"))
     raw_data_source = Str(required=True, validate=validate.OneOf(
         ["connector_sync", "integration_sample", "inline"]), **described(
         "connector_sync: the connector's latest synced row; integration_sample: the "
@@ -173,6 +176,8 @@ class FieldValueSchema(Schema):
     custom_field_id = Str(required=True)
     name = Str(required=True)
     value = fields.Raw(required=True, allow_none=True)
+    found = Bool(required=True, **described(
+        "As preview's found, on this row; false when unmapped or the expression fails"))
     source = Str(required=True, allow_none=True,
                  validate=validate.OneOf(["connector", "organization"]), **described(
                      "Which mapping gave the value; null: the field is not mapped"))
@@ -244,6 +249,8 @@ class EventEntrySchema(Schema):
     source = nullable_str()
     request_id = nullable_str()
     idempotency_key = nullable_str()
+    reverted_to = Int(required=True, allow_none=True, **described(
+        "Written by a revert of the field to this version (POST .../revert); else null"))
     data = fields.Dict(required=True)
     hash = Str(required=True)
 
@@ -255,6 +262,9 @@ class EventListSchema(Schema):
 
 class HistoryEntrySchema(EventEntrySchema):
     data = fields.Dict()
+    field_version = Int(required=True, **described(
+        "The field's version this entry belongs to (a mapping's event: the version the "
+        "field was at); what a revert's to_version names"))
     before = fields.Dict(allow_none=True, required=True)
     after = fields.Dict(allow_none=True, required=True)
 

@@ -59,6 +59,13 @@ class V1OptionOrderSchema(Schema):
     option_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
 
 
+class RevertSchema(Schema):
+    """The version to go back to, as the field's history entries show it (field_version)."""
+
+    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, error="a field's versions start at 1"))
+
+
 class FieldListSchema(PageSchema):
     category = fields.String(load_default=None)
     model = fields.String(load_default=None)
@@ -121,6 +128,23 @@ class PreviewSchema(Schema):
         if data.get("remote_id") is not None and data.get("raw_data") is not None:
             message = ["give raw_data or remote_id, not both"]
             raise ValidationError({"raw_data": message, "remote_id": message})
+
+
+COVERAGE_SAMPLE_DEFAULT, COVERAGE_SAMPLE_MAX = 200, 1000
+
+
+class CoverageSchema(Schema):
+    """A JMESPath measured over a connector's most recent synced rows (`sample` of them),
+    checked against a field's type with `custom_field_id`."""
+
+    connector_token = fields.String(required=True)
+    category = fields.String(required=True)
+    model = fields.String(required=True)
+    json_path = fields.String(required=True, validate=validate.Length(min=1))
+    custom_field_id = fields.String(load_default=None, allow_none=True)
+    sample = fields.Integer(load_default=COVERAGE_SAMPLE_DEFAULT, strict=True, validate=(
+        validate.Range(1, COVERAGE_SAMPLE_MAX,
+                       error=f"sample is at least 1 and at most {COVERAGE_SAMPLE_MAX} rows")))
 
 
 CONNECTOR_NAME = validate.Length(1, CONNECTOR_NAME_MAX,

@@ -6,6 +6,10 @@ It reads the log, not the projections, so a deleted field's history stays readab
 an id the organization never had events for is a 404 (another organization's field
 included). Names in the timeline (an option's value, a mapping's connector) are those
 the log itself gives at that point, with connector names from the live connectors.
+
+Each item says the field's version it belongs to, and the events of a revert say the
+version it went back to. The last item of each earlier version offers "Revert to this
+version" (views/revert.py): a POST form with the field's ETag as this page read it.
 """
 
 import re
@@ -16,8 +20,9 @@ from aiohttp import web
 from events import StoredEvent
 from events import types as ev
 from service.appkeys import backend_key
+from service.commands.fields import field_tag
 from service.dashboard.pages import catalogue, principal, queries, render
-from service.dashboard.views.shared import all_connectors, list_url, when
+from service.dashboard.views.shared import all_connectors, flash, list_url, when
 from service.errors import FieldNotFound
 from service.history import field_history
 
@@ -107,7 +112,9 @@ class Timeline:
         return {"seq": entry["seq"], "recorded_at": entry["recorded_at"],
                 "when": when(entry["recorded_at"]), "key_id": entry["key_id"],
                 "source": entry["source"], "what": in_words(entry["type"]), "subject": subject,
-                "mode": mode, "changes": self.changes(shown_before, shown_after, names)}
+                "mode": mode, "changes": self.changes(shown_before, shown_after, names),
+                "field_version": entry["field_version"], "reverted_to": entry["reverted_to"],
+                "revert": False}
 
 
 def summary(entries: list[Row]) -> Row:
@@ -132,8 +139,16 @@ async def history_page(request: web.Request) -> web.Response:
     items = [timeline.item(s, e) for s, e in zip(stored, entries, strict=True)]
     facts = summary(entries)
     current = await queries(request).field(org_id, field_id)
+    tag = None
+    if current is not None:  # the last item of each earlier version can be reverted to
+        mappings = await queries(request).field_mappings(field_id)
+        tag = field_tag(current["version"], [(m["id"], m["version"]) for m in mappings])
+        for item, following in zip(items, [*items[1:], None], strict=True):
+            item["revert"] = item["field_version"] < current["version"] and (
+                following is None or following["field_version"] != item["field_version"])
     return await render(request, "history.html", {
         "field_id": field_id, "name": current["name"] if current else facts["name"],
-        "exists": current is not None, "items": items,
+        "exists": current is not None, "items": items, "tag": tag,
+        "message": await flash(request),
         "list_url": list_url(facts["category"], facts["model"])
         if facts["category"] and facts["model"] else "/dashboard/fields"})

@@ -1,7 +1,7 @@
 """The mapping editor's Preview region: the preview endpoint's result for the expression
 being typed (`documents.preview`; an expression error is shown inline, a 200), and its
-coverage over the chosen connector's synced rows, resolved as the values endpoint
-resolves them (`values.resolve`).
+coverage over the chosen connector's most recent synced rows, as the coverage endpoint
+measures it (`coverage.measure`): found, non-null, and the field's type check.
 
 - `GET /fields/{id}/map/preview?source=&json_path=`: the region, for htmx to swap in.
 """
@@ -11,18 +11,17 @@ from typing import Any
 
 from aiohttp import web
 
-from events.canonical import loads
-from service import documents, values
-from service.dashboard.pages import queries, render
+from service import coverage as measured
+from service import documents
+from service.dashboard.pages import principal, queries, render
 from service.dashboard.views.mapping_source import Choice, choices, chosen, context, raw
 from service.dashboard.views.shared import Row, named_field
 from service.errors import ExpressionRefused, ExpressionTooLong, ValidationFailed
-from service.fieldtypes import field_type
-from service.schemas.v1 import PreviewSchema
+from service.schemas.v1 import COVERAGE_SAMPLE_MAX, PreviewSchema
 
 routes = web.RouteTableDef()
 preview_schema = PreviewSchema()
-COVERAGE_ROWS = 1000     # the coverage line looks at the first so many synced rows
+COVERAGE_ROWS = COVERAGE_SAMPLE_MAX  # the coverage line looks at so many recent rows
 
 
 async def evaluation(request: web.Request, field: Row, choice: Choice, json_path: str,
@@ -59,20 +58,14 @@ def shown(value: Any) -> str:
 
 async def coverage(request: web.Request, field: Row, connector: Row, json_path: str
                    ) -> dict[str, Any]:
-    """How many of the connector's first synced rows give a non-null value that passes
-    the field's type, resolved as the values endpoint resolves them."""
-    rows = await queries(request).synced_records(connector["id"], field["category"],
-                                                 field["model"], None, COVERAGE_ROWS + 1)
-    more, rows = len(rows) > COVERAGE_ROWS, rows[:COVERAGE_ROWS]
-    compiled = values.compile_mapping(context(request).expressions, json_path)
-    check = field_type(field["type"]).checker(field["options"])
-    passing = 0
-    for row in rows:
-        value, error = values.resolve(compiled, check,
-                                      documents.document(field["model"], loads(row["data"])))
-        passing += error is None and value is not None
-    return {"passing": passing, "rows": len(rows), "more": more,
-            "connector": connector["name"]}
+    """The coverage endpoint's answer for the field over the connector's most recent
+    synced rows, and the connector's name to show it with."""
+    body = await measured.measure(
+        queries(request), context(request), principal(request).org_id,
+        connector_token=connector["token"], category=field["category"],
+        model=field["model"], json_path=json_path, sample=COVERAGE_ROWS,
+        custom_field_id=field["id"])
+    return {**body, "connector": connector["name"]}
 
 
 @routes.get("/fields/{field_id}/map/preview")
