@@ -19,6 +19,7 @@ from typing import Any, TypeAlias
 
 import jmespath
 from jmespath import exceptions as jexc
+from jmespath import visitor
 from jmespath.functions import Functions
 from jmespath.parser import ParsedResult
 
@@ -121,7 +122,23 @@ def _plain_steps(node: dict) -> list[str | int] | None:
     return None
 
 
-Compiled: TypeAlias = ParsedResult | FieldPath
+class TreeExpression:
+    """Any other expression, evaluated by one tree interpreter of its own: jmespath's
+    `ParsedResult.search` builds a new interpreter per call, whose method cache starts
+    empty, so every node of every evaluation looked its visitor up again. The
+    interpreter keeps no state between calls (an `expref` carries its own)."""
+
+    __slots__ = ("expression", "parsed", "_visit")
+
+    def __init__(self, compiled: ParsedResult) -> None:
+        self.expression, self.parsed = compiled.expression, compiled.parsed
+        self._visit = visitor.TreeInterpreter().visit
+
+    def search(self, value: Any) -> Any:
+        return self._visit(self.parsed, value)
+
+
+Compiled: TypeAlias = TreeExpression | FieldPath
 
 
 def compile_expression(expression: str) -> Compiled:
@@ -135,7 +152,7 @@ def compile_expression(expression: str) -> Compiled:
         raise ExpressionError("INVALID_JSON_PATH", "invalid JMESPath: nested too deeply") from None
     _check_functions(parsed.parsed)
     steps = _plain_steps(parsed.parsed)
-    return parsed if steps is None else FieldPath(expression, tuple(steps))
+    return TreeExpression(parsed) if steps is None else FieldPath(expression, tuple(steps))
 
 
 class ExpressionCache:
