@@ -30,17 +30,15 @@ import itertools
 import json
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from bench import data, harness
-from bench.harness import Api, bootstrap, free_port, service_server
+from bench.harness import Api
 
 ROWS, PAGE = 1000, 200
 CASES = [  # (label, field type, json_path)
@@ -185,13 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     harness.pin_self_to_load_cpu()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-coverage-"))
-    db = str(workdir / "service.sqlite")
-    say(f"workdir {workdir}")
-    service = None
-    try:
-        tenant = bootstrap(db)
-        service = service_server("service", db, free_port(), workdir / "service.log").start()
+    with harness.service_on_scratch("bench-coverage-", args.keep, say) as (_, tenant,
+                                                                             service):
         api = Api(service.url, headers=tenant.auth)
         api.ok("POST", f"/api/v1/connectors/{tenant.connector_token}/sync",
                data.sync_body(0, ROWS))
@@ -206,13 +199,6 @@ def main(argv: list[str] | None = None) -> int:
         log_path = service.log_path
         service.stop()  # flushes the access lines
         print(render(results, server_times(log_path), args))
-    finally:
-        if service is not None:
-            service.stop()
-        if args.keep:
-            say(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -27,10 +27,8 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +36,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from bench import harness
-from bench.harness import Api, bootstrap, free_port, service_server
+from bench.harness import Api
 
 CATEGORY, MODEL = "HRIS", "employee"
 TYPES = ("text", "number", "multiselect", "boolean", "date")
@@ -258,13 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     harness.pin_self_to_load_cpu()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
-    db = str(workdir / "service.sqlite")
-    say(f"workdir {workdir}")
-    service = None
-    try:
-        tenant = bootstrap(db)
-        service = service_server("service", db, free_port(), workdir / "service.log").start()
+    with harness.service_on_scratch("bench-dashboard-", args.keep, say) as (_, tenant,
+                                                                              service):
         say(f"service ready on {service.url}")
         api = Api(service.url, headers=tenant.auth)
         seeded = seed(api, tenant.connector_token, args.fields, args.records)
@@ -334,13 +327,6 @@ def main(argv: list[str] | None = None) -> int:
         log_path = service.log_path
         service.stop()  # flushes the access lines
         print(render(rows, server_times(log_path), args, seeded))
-    finally:
-        if service is not None:
-            service.stop()
-        if args.keep:
-            say(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -6,14 +6,18 @@ itself and its load generator stay on LOAD_CPU. With a single CPU both are CPU 0
 the report says so.
 """
 
+import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,3 +214,29 @@ def service_server(name: str, db: str, port: int, log_path: Path, *,
             argv += ["--profile", str(profile)]
         argv += ["--", "--db", db, "serve", "--port", str(port)]
     return Server(name, argv, port, log_path, env=service_env())
+
+
+@contextlib.contextmanager
+def service_on_scratch(prefix: str, keep: bool, say: Callable[[str], None],
+                       start: Callable[[str, Path], Server] | None = None
+                       ) -> Iterator[tuple[Path, Tenant, Server]]:
+    """A fresh SQLite database in a temporary directory, bootstrapped (`bootstrap`), and
+    the service started on it (by `start(db, workdir)`; by default `service_server`
+    logging into the directory): (directory, tenant, server). The server is stopped and
+    the directory removed at the end, unless `keep`."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    db = str(workdir / "service.sqlite")
+    say(f"workdir {workdir}")
+    service = None
+    try:
+        tenant = bootstrap(db)
+        service = (start(db, workdir) if start is not None else service_server(
+            "service", db, free_port(), workdir / "service.log").start())
+        yield workdir, tenant, service
+    finally:
+        if service is not None:
+            service.stop()
+        if keep:
+            say(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)

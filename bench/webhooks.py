@@ -28,11 +28,9 @@ nothing is written into docs/.
 import argparse
 import asyncio
 import json
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +40,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bench import harness
-from bench.harness import Api, Server, bootstrap, free_port, service_env
+from bench.harness import Api, Server, free_port, service_env
 
 FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 CLIENTS = 8
@@ -154,6 +152,15 @@ def run_baseline(receiver: Receiver, count: int) -> tuple[str, float]:
     return summary([r[2] for r in receiver.at(path)]), count / seconds
 
 
+def start_delivering(db: str, workdir: Path) -> Server:
+    """The service allowed to deliver to the receiver on 127.0.0.1, without access lines."""
+    port = free_port()
+    env = {**service_env(), "CUSTOM_FIELDS_WEBHOOK_ALLOW_PRIVATE": "1",
+           "CUSTOM_FIELDS_ACCESS_LOG": "false"}
+    return Server("service", [sys.executable, "-m", "service", "--db", db, "serve", "--port",
+                              str(port)], port, workdir / "service.log", env=env).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.webhooks",
                                      description=__doc__.splitlines()[0])
@@ -170,19 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     harness.pin_self_to_load_cpu()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
-    db = str(workdir / "service.sqlite")
     receiver = Receiver().start()
-    service = None
     n, m = args.events, args.latency
-    try:
-        tenant = bootstrap(db)
-        port = free_port()
-        env = {**service_env(), "CUSTOM_FIELDS_WEBHOOK_ALLOW_PRIVATE": "1",
-               "CUSTOM_FIELDS_ACCESS_LOG": "false"}
-        service = Server("service", [sys.executable, "-m", "service", "--db", db, "serve",
-                                     "--port", str(port)], port, workdir / "service.log",
-                         env=env).start()
+    with harness.service_on_scratch("bench-webhooks-", args.keep, say,
+                                    start_delivering) as (_, tenant, service):
         api = Api(service.url, headers=tenant.auth)
         say(f"service on {service.url}, receiver on {receiver.url('/')}")
 
@@ -229,13 +227,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  delivery throughput vs baseline: {drained / base_rate:.2f}x (backlog)")
         for client in (api, *clients):
             client.close()
-    finally:
-        if service is not None:
-            service.stop()
-        if args.keep:
-            say(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
