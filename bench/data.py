@@ -140,14 +140,14 @@ _PLAIN = re.compile(r'^(?:[A-Za-z_][A-Za-z0-9_]*|"[^"]*")(?:\.(?:[A-Za-z_][A-Za-
                     r'|\[[0-9]+\])*$')
 
 
-def document_path(expression: str) -> str:
+def document_path(expression: str, model: str = MODEL) -> str:
     """A mapping's expression for one over the upstream record itself (as in
     `VALUE_FIELDS`): mappings are evaluated over the raw document,
     `{"data": {"<model>": record}}`. A plain path is prefixed (and stays a plain path);
     any other expression is given the record through a pipe."""
     if _PLAIN.match(expression):
-        return f"data.{MODEL}.{expression}"
-    return f"data.{MODEL} | {expression}"
+        return f"data.{model}.{expression}"
+    return f"data.{model} | {expression}"
 
 
 def raw_document(record_: dict[str, Any]) -> dict[str, Any]:

@@ -139,6 +139,16 @@ class Api:
     def request(self, method: str, path: str, body: Any = None,
                 headers: dict[str, str] | None = None) -> tuple[int, Any]:
         """(status, parsed JSON body or text). `body` is sent as is when a str, else as JSON."""
+        status, raw = self.request_bytes(method, path, body, headers)
+        text = raw.decode("utf-8", "replace")
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
+
+    def request_bytes(self, method: str, path: str, body: Any = None,
+                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        """(status, the body's bytes as read)."""
         payload = None
         sent = {**self.headers, **(headers or {})}
         if body is not None:
@@ -158,11 +168,7 @@ class Api:
                 self._conn = None
                 if attempt == 2:
                     raise
-        text = raw.decode("utf-8", "replace")
-        try:
-            return response.status, json.loads(text)
-        except ValueError:
-            return response.status, text
+        return response.status, raw
 
     def ok(self, method: str, path: str, body: Any = None,
            headers: dict[str, str] | None = None) -> Any:

@@ -66,6 +66,7 @@ from bench.workloads import (
     Row,
     add_option,
     configuration,
+    configuration_20,
     create_field,
     create_mapping,
     list_fields,
@@ -273,6 +274,7 @@ class Spec:
 
 
 SPECS = [
+    Spec("configuration_20", "GET configuration (20 mapped fields)", configuration_20, False),
     Spec("configuration", "GET configuration (50 mapped fields)", configuration, False),
     Spec("list_fields", "list 100 fields (GET /api/v1/custom-fields?limit=100)", list_fields,
          False),

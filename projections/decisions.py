@@ -12,13 +12,14 @@ from typing import Any
 from events import StoredEvent
 from events import sqllog as log
 from projections import definitions
+from projections.resolved import ResolvedDecisions
 from projections.sql import Executor
 from projections.webhooks import WebhookDecisions
 
 Row = dict[str, Any]
 
 
-class SqlDecisions(WebhookDecisions):  # the webhooks' own: projections.webhooks
+class SqlDecisions(WebhookDecisions, ResolvedDecisions):  # projections.webhooks, .resolved
     def __init__(self, conn: Executor, field_clause: str = log.SQLITE_FIELD) -> None:
         self._conn = conn
         self._field_clause = field_clause  # how the backend finds an event's field id
@@ -172,6 +173,7 @@ class SqlDecisions(WebhookDecisions):  # the webhooks' own: projections.webhooks
             [tuple(row[c] for c in SYNCED_COLUMNS) for row in rows])
 
     def drop_synced_records(self, connector_id: str) -> int:
+        self.drop_resolved_records(connector_id)
         return self._conn.execute("DELETE FROM synced_records WHERE connector_id = ?",
                                   (connector_id,)).rowcount
 

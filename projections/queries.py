@@ -11,6 +11,7 @@ from typing import Any
 
 from projections import definitions
 from projections.decisions import CONNECTOR_COLUMNS, IDEMPOTENCY_LOOKUP
+from projections.resolved import ResolvedQueries
 from projections.sql import Readers
 from projections.webhooks import WebhookQueries
 
@@ -27,7 +28,7 @@ def _field(row: Row) -> Row:
     return row
 
 
-class ReadQueries(WebhookQueries):  # the webhooks' own: projections.webhooks
+class ReadQueries(WebhookQueries, ResolvedQueries):  # projections.webhooks, .resolved
     def __init__(self, readers: Readers) -> None:
         self._readers = readers
 

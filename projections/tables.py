@@ -68,6 +68,19 @@ CREATE TABLE IF NOT EXISTS idempotency_records (
     PRIMARY KEY (org_id, key));
 """
 
+# Each synced row's resolved values as the values endpoint answers them (its JSON bytes
+# under `body`, served as they are), under the plan they were computed with (`plan`: one
+# signature per field, `service.resolved`) and the row's `digest` and `synced_at` then:
+# a body is served only while all three are the current ones. Derived from the synced rows and the
+# configuration, never from the log alone: not a projection, not in the checksum.
+RESOLVED_DDL = """
+CREATE TABLE IF NOT EXISTS resolved_records (
+    connector_id TEXT NOT NULL, category TEXT NOT NULL, model TEXT NOT NULL,
+    remote_id TEXT NOT NULL, digest TEXT NOT NULL, synced_at TEXT NOT NULL,
+    plan TEXT NOT NULL, body BLOB NOT NULL,
+    PRIMARY KEY (connector_id, category, model, remote_id));
+"""
+
 # Webhook subscriptions' state beside the log (not projections: not rebuilt, not in the
 # checksum): the signing secret (never in an event), the durable position of each
 # subscription in the log with its retry state and its lease, and the delivery attempts.

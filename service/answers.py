@@ -9,7 +9,8 @@ middlewares, authentication, query parsing or handler (the request id, the acces
 and the metrics are kept). Any commit moves the marker, a key's revocation included,
 so a kept answer is never served across a change. Conditional requests (If-None-Match)
 and large bodies go the full way; with rate limiting on, nothing is kept, so every
-request is counted by the limiter.
+request is counted by the limiter. An answer marked `Cache-Control: no-store` (values
+being recomputed) is not kept.
 """
 
 import hashlib
@@ -67,7 +68,8 @@ class AnswerCache:
     def keep(self, key: Hashable, marker: Any, response: web.StreamResponse,
              principal: Principal | None) -> None:
         if (principal is None or response.status != 200 or not isinstance(response, web.Response)
-                or not isinstance(response.body, bytes) or len(response.body) > MAX_BODY_BYTES):
+                or not isinstance(response.body, bytes) or len(response.body) > MAX_BODY_BYTES
+                or "no-store" in response.headers.get("Cache-Control", "")):
             return
         headers = tuple((k, v) for k, v in response.headers.items() if k not in _NOT_KEPT)
         self._answers.put(key, Answer(marker, response.body, headers, principal))

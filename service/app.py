@@ -27,6 +27,7 @@ from service.appkeys import (
     query_cache_key,
     rate_limiter_key,
     read_cache_key,
+    refresher_key,
     request_ids_key,
     settings_key,
     webhooks_key,
@@ -40,6 +41,7 @@ from service.metrics import Metrics
 from service.middlewares import observe_middleware, request_ids
 from service.ratelimit import RateLimiter
 from service.readcache import ReadCache
+from service.refresher import Refresher
 from service.settings import Settings
 from service.webhooks.lifecycle import webhooks_ctx
 from service.webhooks.worker import Worker as WebhookWorker
@@ -113,6 +115,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(backend_ctx)
     app[webhooks_key] = WebhookWorker(backend, settings, app[metrics_key])
     app.cleanup_ctx.append(webhooks_ctx)  # after the backend's: stopped before it closes
+    refresher = app[refresher_key] = Refresher(backend, app[context_key].expressions)
+    app.cleanup_ctx.append(refresher.context)
     app.cleanup_ctx.append(every(3600, expire_idempotency))
     app.cleanup_ctx.append(every(0.5, flush_access_log, at_exit=True))
     apis.mount(app, settings)

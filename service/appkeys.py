@@ -16,6 +16,7 @@ from service.metrics import Metrics
 from service.principal import Principal
 from service.ratelimit import RateLimiter
 from service.readcache import ReadCache
+from service.refresher import Refresher
 from service.settings import Settings
 from service.webhooks.worker import Worker as WebhookWorker
 
@@ -33,6 +34,7 @@ rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)
 operations_key = web.AppKey("operations", list)       # every declared route, for OpenAPI
 openapi_cache_key = web.AppKey("openapi_cache", dict)
 webhooks_key = web.AppKey("webhooks", WebhookWorker)  # the delivery worker
+refresher_key = web.AppKey("refresher", Refresher)  # resolved values kept up to date
 
 # --- a request's -----------------------------------------------------------------------
 principal_key = web.RequestKey("principal", Principal)

@@ -147,6 +147,10 @@ class Harness:
         self._run("UPDATE idempotency_records SET created_at = ? WHERE key = ?",
                   (utc_ago(timedelta(hours=hours)), key))
 
+    def outdate_resolved_values(self) -> None:
+        """Every stored values body as if computed under another plan."""
+        self._run("UPDATE resolved_records SET plan = 'v0:'")
+
     def synced_remote_ids(self) -> set[str]:
         return {r for (r,) in self._run("SELECT remote_id FROM synced_records")}
 

@@ -54,7 +54,7 @@ async def test_opening_twice_applies_each_migration_once(backend):
     async with backend.backend():
         pass
     assert backend.migrations()["log"] == list(range(1, NEWEST_LOG + 1))
-    assert backend.migrations()["projections"] == [1]
+    assert backend.migrations()["projections"] == [1, 2]
 
 
 async def test_a_database_from_a_later_program_is_refused_and_left_alone(backend):

@@ -58,7 +58,7 @@ def deployment():
     owner = schema_url(as_role(DATABASES.base, names["custom_fields_owner"]), schema)
     app = schema_url(as_role(DATABASES.base, names["custom_fields_app"]), schema)
     migrated = cli_json(owner, "migrate")
-    assert migrated["schema"] == {"log": [1, 2], "projections": [1], "webhooks": [1]}
+    assert migrated["schema"] == {"log": [1, 2], "projections": [1, 2], "webhooks": [1]}
     for statement in after:
         admin.execute(named(statement))
     try:

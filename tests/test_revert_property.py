@@ -9,19 +9,14 @@ mappings of two integrations and a connector created, changed and deleted, and t
 safe type change multiselect -> text. Edits the service refuses are simply not made.
 """
 
-import asyncio
-import itertools
-import tempfile
-
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import HealthCheck, event, given, settings
+from aiohttp.test_utils import TestClient
+from hypothesis import event
 from hypothesis import strategies as st
 
-from service.app import create_app
-from service.settings import Settings
 from tests.backends import HARNESSES
-from tests.conftest import event_count, make_tenant
+from tests.conftest import event_count
+from tests.http_examples import for_each_example
 from tests.test_revert import F, state, version_of
 
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
@@ -142,31 +137,7 @@ class Run:
         assert (await self.read(self.field))[0] == before
 
 
-async def _client(db: str) -> TestClient:
-    client = TestClient(TestServer(create_app(Settings(db=db, synchronous="NORMAL"))))
-    await client.start_server()
-    return client
-
-
 @pytest.mark.parametrize("harness_name", sorted(HARNESSES))
 def test_edits_then_a_revert_give_the_state_shown_at_that_version(harness_name):
-    orgs = itertools.count()
-    with tempfile.TemporaryDirectory() as directory:
-        loop = asyncio.new_event_loop()
-        client = loop.run_until_complete(_client(HARNESSES[harness_name](directory).db))
-        try:
-            @settings(max_examples=EXAMPLES[harness_name], deadline=None, database=None,
-                      suppress_health_check=[HealthCheck.too_slow])
-            @given(st.data())
-            def holds(data):
-                slug = f"org-{next(orgs)}"
-
-                async def example() -> None:
-                    tenant = await make_tenant(client.server.app, slug)
-                    await Run(client, tenant, data)()
-                loop.run_until_complete(example())
-
-            holds()
-        finally:
-            loop.run_until_complete(client.close())
-            loop.close()
+    for_each_example(harness_name, EXAMPLES[harness_name],
+                     lambda client, tenant, data: Run(client, tenant, data)())

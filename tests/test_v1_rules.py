@@ -20,7 +20,7 @@ MAPPING_KEYS = {"id", "custom_field_id", "scope", "integration_slug", "connector
                 "json_path", "created_at", "updated_at"}
 CONNECTOR_CREATED_KEYS = {"id", "connector_token", "integration_slug", "name", "created_at"}
 VALUES_KEYS = {"connector_token", "integration_slug", "category", "model", "records",
-               "next_cursor"}
+               "next_cursor", "recomputing"}
 VALUES_RECORD_KEYS = {"remote_id", "synced_at", "values", "errors", "fields"}
 EMPLOYEE = {"category": "HRIS", "model": "employee"}
 

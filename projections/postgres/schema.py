@@ -11,13 +11,21 @@ from typing import Any
 
 from events.migrations import Migration, migrate
 from events.postgres.schema import MIGRATIONS_TABLE_EXISTS
-from projections.tables import PROJECTION_DDL, SIDE_DDL, TABLES, WEBHOOK_SIDE_DDL
+from projections.tables import (
+    PROJECTION_DDL,
+    RESOLVED_DDL,
+    SIDE_DDL,
+    TABLES,
+    WEBHOOK_SIDE_DDL,
+)
 
 
 def adapt(ddl: str) -> str:
-    """SQLite's DDL as PostgreSQL's: types, and the schema on the table, not the index."""
+    """SQLite's DDL as PostgreSQL's: types (BLOB is BYTEA), and the schema on the table,
+    not the index."""
     ddl = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', ddl)
     ddl = re.sub(r"\bINTEGER\b", "BIGINT", ddl)
+    ddl = re.sub(r"\bBLOB\b", "BYTEA", ddl)
     return re.sub(r"CREATE INDEX IF NOT EXISTS \{s\}\.(\w+) ON (\w+)",
                   r"CREATE INDEX IF NOT EXISTS \1 ON {s}.\2", ddl)
 
@@ -26,7 +34,9 @@ PROJECTIONS_DDL = adapt(PROJECTION_DDL).format(s="public").replace("public.", ""
 LIVE_DDL = PROJECTIONS_DDL + adapt(SIDE_DDL)
 
 MIGRATIONS = (Migration(1, "projections, synced rows, idempotency records",
-                        lambda conn: conn.script(LIVE_DDL)),)
+                        lambda conn: conn.script(LIVE_DDL)),
+              Migration(2, "resolved values of synced rows",
+                        lambda conn: conn.script(adapt(RESOLVED_DDL))))
 # a component of its own, so the projections' numbering is left as it was
 WEBHOOK_MIGRATIONS = (Migration(
     1, "webhooks: subscriptions, secrets, positions, deliveries",

@@ -5,7 +5,13 @@ import sqlite3
 
 from events.migrations import Migration, migrate
 from events.sqlite.schema import MIGRATIONS_TABLE_EXISTS, execute_script
-from projections.tables import PROJECTION_DDL, SIDE_DDL, TABLES, WEBHOOK_SIDE_DDL
+from projections.tables import (
+    PROJECTION_DDL,
+    RESOLVED_DDL,
+    SIDE_DDL,
+    TABLES,
+    WEBHOOK_SIDE_DDL,
+)
 
 
 def _version_1(conn: sqlite3.Connection) -> None:
@@ -13,7 +19,9 @@ def _version_1(conn: sqlite3.Connection) -> None:
     execute_script(conn, SIDE_DDL)
 
 
-MIGRATIONS = (Migration(1, "projections, synced rows, idempotency records", _version_1),)
+MIGRATIONS = (Migration(1, "projections, synced rows, idempotency records", _version_1),
+              Migration(2, "resolved values of synced rows",
+                        lambda conn: execute_script(conn, RESOLVED_DDL)))
 
 
 def _webhooks_1(conn: sqlite3.Connection) -> None:

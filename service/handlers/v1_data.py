@@ -3,8 +3,8 @@ effective configuration, resolved values."""
 
 from aiohttp import web
 
-from service import coverage, documents, rules, values
-from service.appkeys import read_cache_key
+from service import coverage, documents, resolved, rules, values
+from service.appkeys import read_cache_key, refresher_key
 from service.auth import principal
 from service.handlers.common import (
     backend,
@@ -123,22 +123,38 @@ async def configuration(request: web.Request) -> web.Response:
 
 @routes.get("/custom-fields/values", summary="Resolved values on synced rows",
             ok={200: r.ValuesSchema}, query=ValuesQuerySchema, scope=RESOURCE,
-            operation_id="list_resolved_values", reuse=True)
+            operation_id="list_resolved_values", reuse=True,
+            headers={"Cache-Control": "no-store while `recomputing` names fields"})
 async def resolved_values(request: web.Request) -> web.Response:
     params = query(request, values_schema)
     limit = page_limit(request, params["limit"])
-    connector, rows = await _connector_fields(request, params)
-    if params["custom_field_id"]:
-        rows = values.only_fields(rows, params["custom_field_id"], params["category"],
-                                  params["model"])
-    records = await backend(request).queries.synced_records(
-        connector["id"], params["category"], params["model"], decode_cursor(params["cursor"]),
-        limit + 1, remote_ids=params["remote_id"])
-    records, cursor = paginate(records, limit, lambda rec: rec["remote_id"])
-    return json_response({
-        "connector_token": connector["token"], "integration_slug": connector["integration_slug"],
-        "category": params["category"], "model": params["model"],
-        "records": values.resolve_records(context(request).expressions, params["model"], rows,
-                                          records),
-        "next_cursor": cursor,
-    })
+    category, model, after = params["category"], params["model"], decode_cursor(params["cursor"])
+
+    async def configured() -> tuple[dict, list[dict], resolved.Plan]:
+        connector, rows = await _connector_fields(request, params)
+        return connector, rows, resolved.plan(rows)
+
+    connector, rows, plan = await request.app[read_cache_key].get(
+        ("values", principal(request).org_id, params["connector_token"], category, model),
+        configured)
+    queries, expressions = backend(request).queries, context(request).expressions
+    head = {"connector_token": connector["token"],
+            "integration_slug": connector["integration_slug"],
+            "category": category, "model": model}
+    if params["custom_field_id"]:  # a choice of fields: evaluated for this answer
+        rows = values.only_fields(rows, params["custom_field_id"], category, model)
+        records = await queries.synced_records(connector["id"], category, model, after,
+                                               limit + 1, remote_ids=params["remote_id"])
+        records, cursor = paginate(records, limit, lambda rec: rec["remote_id"])
+        return json_response({**head, "records": values.resolve_records(
+            expressions, model, rows, records), "next_cursor": cursor, "recomputing": []})
+    page, cursor = paginate(await queries.resolved_page(
+        connector["id"], category, model, plan.text, after, limit + 1,
+        remote_ids=params["remote_id"]), limit, lambda row: row["remote_id"])
+    bodies, recomputing = resolved.page(expressions, model, plan, page)
+    headers = {}
+    if recomputing:  # stored values out of date: brought up to date, this answer not kept
+        request.app[refresher_key].request(principal(request).org_id, connector["id"])
+        headers["Cache-Control"] = "no-store"
+    return web.Response(body=resolved.answer(head, bodies, cursor, recomputing),
+                        headers=headers, content_type="application/json", charset="utf-8")

@@ -200,6 +200,8 @@ class ValuesSchema(Schema):
     model = Str(required=True)
     records = fields.List(fields.Nested(ValuesRecordSchema), required=True)
     next_cursor = nullable_str()
+    recomputing = fields.List(Str(), required=True, **described(
+        "Fields whose stored values are being recomputed; evaluated for this answer"))
 
 
 class ConnectorSchema(Schema):
