@@ -21,6 +21,7 @@ from service.appkeys import (
     answer_cache_key,
     backend_key,
     context_key,
+    key_cache_key,
     metrics_key,
     openapi_cache_key,
     operations_key,
@@ -36,6 +37,7 @@ from service.backend import make_backend
 from service.commands import Context
 from service.dashboard import dashboard_app
 from service.dashboard.guard import PREFIX as DASHBOARD_PREFIX
+from service.keycache import KeyCache
 from service.lru import LRU
 from service.metrics import Metrics
 from service.middlewares import observe_middleware, request_ids
@@ -110,6 +112,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[openapi_cache_key] = {}
     backend = app[backend_key] = make_backend(settings)
     app[read_cache_key] = ReadCache(backend.store.change_marker)
+    keys = app[key_cache_key] = KeyCache(backend.store)
+    backend.store.commit_listeners.append(keys.committed)
     app[answer_cache_key] = AnswerCache(backend.store.change_marker,
                                         enabled=settings.rate_limit_per_second <= 0)
     app.cleanup_ctx.append(backend_ctx)

@@ -11,6 +11,7 @@ from projections import Backend
 from service.accesslog import AccessLog
 from service.answers import AnswerCache
 from service.commands import Context
+from service.keycache import KeyCache
 from service.lru import LRU
 from service.metrics import Metrics
 from service.principal import Principal
@@ -28,6 +29,7 @@ metrics_key = web.AppKey("metrics", Metrics)
 access_log_key = web.AppKey("access_log", AccessLog)
 request_ids_key = web.AppKey("request_ids", Iterator)
 read_cache_key = web.AppKey("read_cache", ReadCache)
+key_cache_key = web.AppKey("key_cache", KeyCache)  # API keys, until a key event
 answer_cache_key = web.AppKey("answer_cache", AnswerCache)  # whole answers of reused GETs
 query_cache_key = web.AppKey("query_cache", LRU)      # validated query strings
 rate_limiter_key = web.AppKey("rate_limiter", RateLimiter)

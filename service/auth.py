@@ -10,7 +10,7 @@ import hmac
 
 from aiohttp import web
 
-from service.appkeys import backend_key, principal_key, read_cache_key
+from service.appkeys import backend_key, key_cache_key, principal_key
 from service.errors import BadRequest, Forbidden, Unauthorized
 from service.ids import hash_key
 from service.principal import Principal
@@ -46,7 +46,7 @@ async def authenticate(request: web.Request) -> Principal:
             return None
         return row["key_hash"], Principal(row["key_id"], row["org_id"], row["org_slug"])
 
-    found = await state[read_cache_key].get(("api-key", key_hash), lookup)
+    found = await state[key_cache_key].get(key_hash, lookup)
     if found is None or not hmac.compare_digest(found[0], key_hash):
         raise Unauthorized("the API key is not valid or has been revoked",
                            headers=INVALID_TOKEN)

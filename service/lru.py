@@ -26,5 +26,8 @@ class LRU(Generic[V]):
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def __len__(self) -> int:
         return len(self._entries)
