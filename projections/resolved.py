@@ -34,7 +34,7 @@ class ResolvedQueries:
         """A page by remote id, as `synced_records`: each row with its stored `body` when
         fresh under `plan` (and no `data`), else its `data` and the plan its stored body
         was computed with (`stored_plan`: null when there is none for this version of
-        the row)."""
+        the row, or when the body is fresh)."""
         only, params = "", [connector_id, category, model, after or ""]
         if remote_ids:
             only = f" AND s.remote_id IN ({','.join('?' * len(remote_ids))})"
@@ -42,9 +42,9 @@ class ResolvedQueries:
         return await self._readers.dicts(
             f"SELECT s.remote_id, s.synced_at, CASE WHEN {_FRESH} THEN r.body END AS body,"
             f" CASE WHEN {_FRESH} THEN NULL ELSE s.data END AS data,"
-            f" CASE WHEN {_SAME_ROW} THEN r.plan END AS stored_plan"
+            f" CASE WHEN {_SAME_ROW} AND r.plan <> ? THEN r.plan END AS stored_plan"
             f"{_JOIN}{_SCOPE}{only} ORDER BY s.remote_id LIMIT ?",
-            [plan, plan, *params, limit])
+            [plan, plan, plan, *params, limit])
 
     async def stale_resolved(self, connector_id: str, category: str, model: str, plan: str,
                              after: str | None, limit: int) -> list[Row]:
