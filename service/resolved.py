@@ -3,7 +3,7 @@ stored answers instead of evaluating every mapping on every read.
 
 A connector's (category, model) has a plan: its configuration rows in field order, each
 with a signature of everything its entry depends on (id, name, source, JSON path, type,
-option values, number format). A row's body (its entry of the values answer, as JSON text)
+option values, number format). A row's body (its entry of the values answer, as JSON bytes)
 is stored under the plan's text; a read whose plan is the stored one serves the body
 as is, and any other row (no body yet, another plan, synced again since) is evaluated
 for the answer and named in `recomputing` with the fields whose values changed plan.
