@@ -28,8 +28,8 @@ from service import resolved
 from service.jmes import ExpressionCache
 
 logger = logging.getLogger("custom_fields.resolved")
-QUIET_SECONDS = 0.25
-MAX_WAIT_SECONDS = 5.0
+QUIET_SECONDS = 1.0
+MAX_WAIT_SECONDS = 10.0
 BATCH = 500  # rows read and written at a time
 CHUNK = 20   # rows evaluated between two yields of the event loop
 PLAN_EVENTS = ("Field", "Option", "Mapping")
