@@ -71,8 +71,9 @@ CREATE TABLE IF NOT EXISTS idempotency_records (
 # Each synced row's resolved values as the values endpoint answers them (its JSON bytes
 # under `body`, served as they are), under the plan they were computed with (`plan`: one
 # signature per field, `service.resolved`) and the row's `digest` and `synced_at` then:
-# a body is served only while all three are the current ones. Derived from the synced rows and the
-# configuration, never from the log alone: not a projection, not in the checksum.
+# a body is served only while all three are the current ones. Derived from the synced
+# rows and the configuration, never from the log alone: not a projection, not in the
+# checksum, not in a backup.
 RESOLVED_DDL = """
 CREATE TABLE IF NOT EXISTS resolved_records (
     connector_id TEXT NOT NULL, category TEXT NOT NULL, model TEXT NOT NULL,
