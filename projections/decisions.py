@@ -13,7 +13,7 @@ from events import StoredEvent
 from events import sqllog as log
 from projections import definitions
 from projections.resolved import ResolvedDecisions
-from projections.sql import Executor
+from projections.sql import Executor, upsert
 from projections.webhooks import WebhookDecisions
 
 Row = dict[str, Any]
@@ -164,13 +164,8 @@ class SqlDecisions(WebhookDecisions, ResolvedDecisions):  # projections.webhooks
             [connector_id, category, model, *remote_ids]).fetchall())
 
     def upsert_synced_records(self, rows: Iterable[Row]) -> None:
-        self._conn.executemany(
-            f"INSERT INTO synced_records ({', '.join(SYNCED_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(SYNCED_COLUMNS))})"
-            " ON CONFLICT (connector_id, category, model, remote_id) DO UPDATE SET"
-            " data = excluded.data, digest = excluded.digest, synced_at = excluded.synced_at,"
-            " seq = excluded.seq, ord = excluded.ord",
-            [tuple(row[c] for c in SYNCED_COLUMNS) for row in rows])
+        self._conn.executemany(SYNCED_UPSERT,
+                               [tuple(row[c] for c in SYNCED_COLUMNS) for row in rows])
 
     def drop_synced_records(self, connector_id: str) -> int:
         self.drop_resolved_records(connector_id)
@@ -183,13 +178,7 @@ class SqlDecisions(WebhookDecisions, ResolvedDecisions):  # projections.webhooks
         return self._one(IDEMPOTENCY_LOOKUP, (org_id, key, since))
 
     def remember_idempotency(self, record: Row) -> None:
-        self._conn.execute(
-            f"INSERT INTO idempotency_records ({', '.join(IDEMPOTENCY_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(IDEMPOTENCY_COLUMNS))})"
-            " ON CONFLICT (org_id, key) DO UPDATE SET method = excluded.method,"
-            " path = excluded.path, body_digest = excluded.body_digest,"
-            " result = excluded.result, created_at = excluded.created_at",
-            tuple(record[c] for c in IDEMPOTENCY_COLUMNS))
+        self._conn.execute(IDEMPOTENCY_UPSERT, tuple(record[c] for c in IDEMPOTENCY_COLUMNS))
 
     def forget_idempotency_before(self, moment: str) -> int:
         return self._conn.execute("DELETE FROM idempotency_records WHERE created_at < ?",
@@ -200,6 +189,9 @@ SYNCED_COLUMNS = ("connector_id", "category", "model", "remote_id", "data", "dig
                   "synced_at", "seq", "ord")
 IDEMPOTENCY_COLUMNS = ("org_id", "key", "method", "path", "body_digest", "result",
                        "created_at")
+SYNCED_UPSERT = upsert("synced_records", SYNCED_COLUMNS,
+                       ("connector_id", "category", "model", "remote_id"))
+IDEMPOTENCY_UPSERT = upsert("idempotency_records", IDEMPOTENCY_COLUMNS, ("org_id", "key"))
 CONNECTOR_COLUMNS = ("id, org_id, integration_slug, name, token, created_at, last_synced_at,"
                      " version")
 IDEMPOTENCY_LOOKUP = ("SELECT body_digest, result, created_at FROM idempotency_records"

@@ -10,11 +10,13 @@ again since) is stale, and the caller evaluates the row itself.
 from collections.abc import Iterable
 from typing import Any
 
-from projections.sql import Executor, Readers
+from projections.sql import Executor, Readers, upsert
 
 Row = dict[str, Any]
 RESOLVED_COLUMNS = ("connector_id", "category", "model", "remote_id", "digest", "synced_at",
                     "plan", "body")
+RESOLVED_UPSERT = upsert("resolved_records", RESOLVED_COLUMNS,
+                         ("connector_id", "category", "model", "remote_id"))
 _JOIN = (" FROM synced_records s LEFT JOIN resolved_records r"
          " ON r.connector_id = s.connector_id AND r.category = s.category"
          " AND r.model = s.model AND r.remote_id = s.remote_id")
@@ -74,13 +76,8 @@ class ResolvedDecisions:
     _conn: Executor
 
     def store_resolved_records(self, rows: Iterable[Row]) -> None:
-        self._conn.executemany(
-            f"INSERT INTO resolved_records ({', '.join(RESOLVED_COLUMNS)})"
-            f" VALUES ({', '.join('?' * len(RESOLVED_COLUMNS))})"
-            " ON CONFLICT (connector_id, category, model, remote_id) DO UPDATE SET"
-            " digest = excluded.digest, synced_at = excluded.synced_at,"
-            " plan = excluded.plan, body = excluded.body",
-            [tuple(row[c] for c in RESOLVED_COLUMNS) for row in rows])
+        self._conn.executemany(RESOLVED_UPSERT,
+                               [tuple(row[c] for c in RESOLVED_COLUMNS) for row in rows])
 
     def drop_resolved_records(self, connector_id: str) -> None:
         self._conn.execute("DELETE FROM resolved_records WHERE connector_id = ?",

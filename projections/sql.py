@@ -30,3 +30,11 @@ class Executor(Protocol):
 class Readers(Protocol):
     async def rows(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
     async def dicts(self, sql: str, params: Any = ()) -> list[Row]: ...
+
+
+def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """An INSERT of `columns` (`?` placeholders in their order) that, where a row with
+    the same `key` exists, sets every other column to the new row's instead."""
+    rest = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {rest}")

@@ -16,6 +16,14 @@ R = TypeVar("R")
 Tx = WriteTransaction[Decisions]
 
 
+def matched_version(tx: Tx, stream_id: str, if_match: str | None) -> int:
+    """The stream's version, which the caller's If-Match (when given) must still be:
+    a 412 otherwise."""
+    version = tx.stream_version(stream_id)
+    rules.require_precondition(if_match, version)
+    return version
+
+
 @dataclass(frozen=True)
 class Limits:
     """The bounds commands enforce, from the settings."""

@@ -11,7 +11,7 @@ from typing import Any
 from events import Metadata
 from events import types as ev
 from service import rules
-from service.commands.base import Command, Context, Tx
+from service.commands.base import Command, Context, Tx, matched_version
 from service.commands.streams import connector_stream, mapping_stream
 
 Row = dict[str, Any]
@@ -19,9 +19,7 @@ Row = dict[str, Any]
 
 def _connector(tx: Tx, org_id: str, token: str, if_match: str | None) -> tuple[Row, int]:
     connector = rules.require_connector(tx.state.connector_by_token(org_id, token))
-    version = tx.stream_version(connector_stream(connector["id"]))
-    rules.require_precondition(if_match, version)
-    return connector, version
+    return connector, matched_version(tx, connector_stream(connector["id"]), if_match)
 
 
 @dataclass(frozen=True)

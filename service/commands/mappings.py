@@ -11,7 +11,7 @@ from typing import Any
 from events import Metadata
 from events import types as ev
 from service import rules
-from service.commands.base import Command, Context, Tx
+from service.commands.base import Command, Context, Tx, matched_version
 from service.commands.fields import load_field
 from service.commands.streams import mapping_stream
 from service.errors import DuplicateMapping, ExpressionRefused, ExpressionTooLong, MappingNotFound
@@ -77,9 +77,7 @@ def _mapping(tx: Tx, org_id: str, mapping_id: str, if_match: str | None) -> tupl
     mapping = tx.state.mapping(org_id, mapping_id)
     if mapping is None:
         raise MappingNotFound(mapping_id)
-    version = tx.stream_version(mapping_stream(mapping_id))
-    rules.require_precondition(if_match, version)
-    return mapping, version
+    return mapping, matched_version(tx, mapping_stream(mapping_id), if_match)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ from typing import Any
 
 from events import Metadata
 from events import types as ev
-from service import rules
-from service.commands.base import Command, Context, Tx
+from service.commands.base import Command, Context, Tx, matched_version
 from service.errors import ValidationFailed
 from service.ids import new_id
 from service.webhooks import names
@@ -45,9 +44,7 @@ def _webhook(tx: Tx, org_id: str, webhook_id: str, if_match: str | None) -> tupl
     webhook = tx.state.webhook(org_id, webhook_id)
     if webhook is None:
         raise WebhookNotFound(webhook_id)
-    version = tx.stream_version(webhook_stream(webhook_id))
-    rules.require_precondition(if_match, version)
-    return webhook, version
+    return webhook, matched_version(tx, webhook_stream(webhook_id), if_match)
 
 
 @dataclass(frozen=True)
